@@ -1,0 +1,29 @@
+namespace Toolkit.Benchmarks;
+
+/// <summary>`make bench`: every benchmark group in turn; `--only NAME` runs the groups whose name contains NAME.</summary>
+static class Program
+{
+    static int Main(string[] args)
+    {
+        var outPath = "benchmarks/results/latest.jsonl";
+        string? only = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--out") outPath = args[++i];
+            else if (args[i] == "--only") only = args[++i];
+        }
+        var results = new Results();
+        var groups = new (string Name, Action<Results> Run)[]
+        {
+            // Groups register here, in pipeline order.
+        };
+        foreach (var (name, run) in groups)
+        {
+            if (only != null && !name.Contains(only, StringComparison.OrdinalIgnoreCase)) continue;
+            Console.WriteLine($"== {name}");
+            run(results);
+        }
+        results.Write(outPath);
+        return 0;
+    }
+}
