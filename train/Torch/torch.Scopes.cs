@@ -18,9 +18,10 @@ public static partial class torch
     public static bool is_grad_enabled() => Lib.Check(Lib.tk_autograd_is_grad_enabled()) != 0;
 
     /// <summary>
-    /// CPU autocast until disposed: matmul / linear / bmm run in <paramref name="dtype"/> (bf16 uses AMX here), precision
-    /// sensitive ops (softmax, log_softmax, cross_entropy, ...) stay fp32. Nested scopes restore the outer setting; leaving the
-    /// outermost clears libtorch's cache of cast weights.
+    /// CPU autocast until disposed: matmul / linear / bmm run in <paramref name="dtype"/> (bf16 uses AMX here). In libtorch
+    /// 1.13 only a few ops are forced back to fp32 on CPU (cross_entropy, nll_loss, ...): softmax, log_softmax and layer_norm
+    /// of a bf16 input stay bf16, so upcast with <c>.to(ScalarType.Float32)</c> before precision-sensitive reductions.
+    /// Nested scopes restore the outer setting; leaving the outermost clears libtorch's cache of cast weights.
     /// </summary>
     public static IDisposable autocast(ScalarType dtype = ScalarType.BFloat16) => new AutocastScope(dtype);
 

@@ -18,9 +18,11 @@ public static partial class torch
 
     // ---- creation from managed memory (copies) ----
 
-    /// <summary>A tensor holding a copy of <paramref name="data"/> in <paramref name="shape"/> (default: 1-D).</summary>
-    public static Tensor tensor<T>(T[] data, long[]? shape = null) where T : unmanaged =>
-        tensor(new ReadOnlySpan<T>(data), shape ?? [data.LongLength]);
+    /// <summary>A 1-D tensor holding a copy of <paramref name="data"/>.</summary>
+    public static Tensor tensor<T>(T[] data) where T : unmanaged => tensor(new ReadOnlySpan<T>(data), [data.LongLength]);
+
+    /// <summary>A tensor holding a copy of <paramref name="data"/> in <paramref name="shape"/>.</summary>
+    public static Tensor tensor<T>(T[] data, ReadOnlySpan<long> shape) where T : unmanaged => tensor(new ReadOnlySpan<T>(data), shape);
 
     /// <summary>A tensor holding a copy of <paramref name="data"/> in <paramref name="shape"/>; element type from <typeparamref name="T"/>.</summary>
     public static unsafe Tensor tensor<T>(ReadOnlySpan<T> data, ReadOnlySpan<long> shape) where T : unmanaged

@@ -4,8 +4,13 @@
 #include <cstring>
 
 namespace {
-at::TensorOptions opts(int32_t dtype, int32_t requires_grad) {
-  return at::TensorOptions().dtype(tk::dtype(dtype)).requires_grad(requires_grad != 0);
+at::TensorOptions opts(int32_t dtype) { return at::TensorOptions().dtype(tk::dtype(dtype)); }
+
+// ATen factories ignore TensorOptions::requires_grad (torch:: ones set it afterwards): a new handle, made a leaf that
+// requires grad when asked.
+tk_tensor_t leaf(at::Tensor t, int32_t requires_grad) {
+  if (requires_grad != 0) t.requires_grad_(true);
+  return tk::wrap(std::move(t));
 }
 }  // namespace
 
@@ -26,23 +31,23 @@ TK_API tk_tensor_t tk_tensor_from_data(const void* data, int64_t nbytes, const i
 }
 
 TK_API tk_tensor_t tk_tensor_zeros(const int64_t* shape, int64_t ndim, int32_t dtype, int32_t requires_grad) {
-  TK_TENSOR(at::zeros(tk::dims(shape, ndim), opts(dtype, requires_grad)))
+  TK_TRY(nullptr, return leaf(at::zeros(tk::dims(shape, ndim), opts(dtype)), requires_grad);)
 }
 TK_API tk_tensor_t tk_tensor_ones(const int64_t* shape, int64_t ndim, int32_t dtype, int32_t requires_grad) {
-  TK_TENSOR(at::ones(tk::dims(shape, ndim), opts(dtype, requires_grad)))
+  TK_TRY(nullptr, return leaf(at::ones(tk::dims(shape, ndim), opts(dtype)), requires_grad);)
 }
 TK_API tk_tensor_t tk_tensor_empty(const int64_t* shape, int64_t ndim, int32_t dtype, int32_t requires_grad) {
-  TK_TENSOR(at::empty(tk::dims(shape, ndim), opts(dtype, requires_grad)))
+  TK_TRY(nullptr, return leaf(at::empty(tk::dims(shape, ndim), opts(dtype)), requires_grad);)
 }
 TK_API tk_tensor_t tk_tensor_full(const int64_t* shape, int64_t ndim, double value, int32_t dtype,
                                   int32_t requires_grad) {
-  TK_TENSOR(at::full(tk::dims(shape, ndim), value, opts(dtype, requires_grad)))
+  TK_TRY(nullptr, return leaf(at::full(tk::dims(shape, ndim), value, opts(dtype)), requires_grad);)
 }
 TK_API tk_tensor_t tk_tensor_randn(const int64_t* shape, int64_t ndim, int32_t dtype, int32_t requires_grad) {
-  TK_TENSOR(at::randn(tk::dims(shape, ndim), opts(dtype, requires_grad)))
+  TK_TRY(nullptr, return leaf(at::randn(tk::dims(shape, ndim), opts(dtype)), requires_grad);)
 }
 TK_API tk_tensor_t tk_tensor_rand(const int64_t* shape, int64_t ndim, int32_t dtype, int32_t requires_grad) {
-  TK_TENSOR(at::rand(tk::dims(shape, ndim), opts(dtype, requires_grad)))
+  TK_TRY(nullptr, return leaf(at::rand(tk::dims(shape, ndim), opts(dtype)), requires_grad);)
 }
 TK_API tk_tensor_t tk_tensor_randint(int64_t low, int64_t high, const int64_t* shape, int64_t ndim, int32_t dtype) {
   TK_TENSOR(at::randint(low, high, tk::dims(shape, ndim), at::TensorOptions().dtype(tk::dtype(dtype))))
