@@ -84,6 +84,46 @@ public class FloatConversionTests
     }
 
     [Fact]
+    public void Float16_widening_vector_path_matches_the_scalar_cast_on_every_pattern()
+    {
+        var all = Enumerable.Range(0, 1 << 16).Select(i => BitConverter.UInt16BitsToHalf((ushort)i)).ToArray();
+        var wide = new float[all.Length];
+        FloatConversions.Float16ToFloat32(all, wide);
+        for (var i = 0; i < all.Length; i++)
+        {
+            if (Half.IsNaN(all[i])) Assert.True(float.IsNaN(wide[i]), $"{i:X4}");
+            else Assert.True(BitConverter.SingleToUInt32Bits((float)all[i]) == BitConverter.SingleToUInt32Bits(wide[i]), $"{i:X4}: {(float)all[i]} vs {wide[i]}");
+        }
+    }
+
+    [Fact]
+    public void Float16_narrowing_vector_path_matches_the_scalar_cast()
+    {
+        // every half value, every midpoint between neighbours (the ties), just either side of them, and random patterns
+        var inputs = new List<float>();
+        for (var i = 0; i < 0x7C00; i++)
+        {
+            var lo = (double)BitConverter.UInt16BitsToHalf((ushort)i);
+            var hi = (double)BitConverter.UInt16BitsToHalf((ushort)(i + 1));
+            var mid = (float)((lo + hi) / 2);
+            inputs.AddRange([(float)lo, mid, MathF.BitDecrement(mid), MathF.BitIncrement(mid), -mid]);
+        }
+        var rng = new Random(5);
+        for (var i = 0; i < 100_000; i++) inputs.Add(BitConverter.UInt32BitsToSingle((uint)rng.NextInt64(0, 1L << 32)));
+        inputs.AddRange([float.PositiveInfinity, float.NegativeInfinity, float.MaxValue, 65520f, 65519.996f, -0f]);
+        var values = inputs.ToArray();
+        var ours = new Half[values.Length];
+        FloatConversions.Float32ToFloat16(values, ours);
+        for (var i = 0; i < values.Length; i++)
+        {
+            var expected = (Half)values[i];
+            if (Half.IsNaN(expected)) Assert.True(Half.IsNaN(ours[i]), $"{values[i]}");
+            else Assert.True(BitConverter.HalfToUInt16Bits(expected) == BitConverter.HalfToUInt16Bits(ours[i]),
+                $"{BitConverter.SingleToUInt32Bits(values[i]):X8}: {BitConverter.HalfToUInt16Bits(expected):X4} vs {BitConverter.HalfToUInt16Bits(ours[i]):X4}");
+        }
+    }
+
+    [Fact]
     public void Short_destination_is_refused()
     {
         Assert.Throws<ArgumentException>(() => FloatConversions.Float32ToBFloat16(new float[4], new ushort[3]));
