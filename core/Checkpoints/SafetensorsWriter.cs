@@ -4,9 +4,11 @@ using System.Text.Json;
 namespace Toolkit.Core.Checkpoints;
 
 /// <summary>
-/// Writes safetensors files the way the reference implementation does: header JSON with <c>__metadata__</c> first and
-/// the tensors sorted by name, padded with spaces to a multiple of 8 bytes, then the tensors' bytes back to back in
-/// the same (name) order. The file is written to a temporary file in the destination folder and renamed over the
+/// Writes safetensors files the way the reference implementation does: header JSON with <c>__metadata__</c> first, then
+/// the tensors ordered by element size, largest first, and by name (ordinal) within one size, padded with spaces to a
+/// multiple of 8 bytes; then the tensors' bytes back to back in the same order. With the data section 8-byte aligned,
+/// that order puts every tensor at an offset aligned to its element size (zero-copy readers may rely on it); for the
+/// usual single-dtype checkpoint it is plain name order. The file is written to a temporary file in the destination folder and renamed over the
 /// destination, so a reader never sees a half-written file and a crash leaves the old file intact.
 /// </summary>
 public static class SafetensorsWriter
@@ -14,7 +16,7 @@ public static class SafetensorsWriter
     /// <summary>Writes <paramref name="tensors"/> (any order; names must be unique) and optional string metadata to <paramref name="path"/>.</summary>
     public static void Write(string path, IEnumerable<ITensorData> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
-        var sorted = tensors.OrderBy(t => t.Name, StringComparer.Ordinal).ToList();
+        var sorted = tensors.OrderByDescending(t => t.DType.ItemSize()).ThenBy(t => t.Name, StringComparer.Ordinal).ToList();
         var header = BuildHeader(path, sorted, metadata);
         WriteAtomically(path, stream =>
         {
@@ -32,7 +34,7 @@ public static class SafetensorsWriter
         });
     }
 
-    /// <summary>The padded header bytes for tensors already sorted by name; validates names, shapes and byte lengths.</summary>
+    /// <summary>The padded header bytes for tensors already in file order; validates names, shapes and byte lengths.</summary>
     internal static byte[] BuildHeader(string path, IReadOnlyList<ITensorData> sorted, IReadOnlyDictionary<string, string>? metadata)
     {
         using var buffer = new MemoryStream();
@@ -46,11 +48,10 @@ public static class SafetensorsWriter
                 json.WriteEndObject();
             }
             long offset = 0;
-            string? previous = null;
+            var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (var t in sorted)
             {
-                Check(path, t, previous);
-                previous = t.Name;
+                Check(path, t, seen);
                 json.WriteStartObject(t.Name);
                 json.WriteString("dtype", t.DType.HeaderName());
                 json.WriteStartArray("shape");
@@ -71,11 +72,11 @@ public static class SafetensorsWriter
         return buffer.ToArray();
     }
 
-    static void Check(string path, ITensorData t, string? previous)
+    static void Check(string path, ITensorData t, HashSet<string> seen)
     {
         if (string.IsNullOrEmpty(t.Name) || t.Name == "__metadata__")
             throw new ArgumentException($"writing '{path}': tensor name '{t.Name}' is not allowed (empty or reserved)");
-        if (t.Name == previous)
+        if (!seen.Add(t.Name))
             throw new ArgumentException($"writing '{path}': tensor '{t.Name}' is given twice; names must be unique");
         long numel = 1;
         foreach (var d in t.Shape)

@@ -57,7 +57,7 @@ public class SafetensorsRoundTripTests
     }
 
     [Fact]
-    public void Header_is_space_padded_to_8_bytes_and_sorted_by_name_like_the_reference_writer()
+    public void Header_is_space_padded_and_tensors_ordered_by_size_then_name_like_the_reference_writer()
     {
         using var dir = new TempFolder();
         var path = dir.File("a.safetensors");
@@ -71,11 +71,14 @@ public class SafetensorsRoundTripTests
         Assert.EndsWith("}", trimmed);
         Assert.True(header.Length - trimmed.Length < 8);
 
-        // data laid out in name order: the offsets increase along the sorted names
+        // header order = data order = (element size descending, name); so every tensor is aligned to its element size
         using var file = SafetensorsFile.Open(path);
-        var begins = file.Names.Select(name => file.Header.Entries.Single(e => e.Name == name).Begin).ToList();
-        Assert.Equal(begins.Order(), begins);
-        Assert.Equal(file.Names, file.Header.Entries.Select(e => e.Name)); // header order = name order
+        var entries = file.Header.Entries;
+        Assert.Equal(entries.Select(e => e.Begin).Order(), entries.Select(e => e.Begin));
+        var expected = entries.OrderByDescending(e => e.DType.ItemSize()).ThenBy(e => e.Name, StringComparer.Ordinal).Select(e => e.Name);
+        Assert.Equal(expected, entries.Select(e => e.Name));
+        Assert.All(entries, e => Assert.Equal(0, (file.Header.DataStart + e.Begin) % e.DType.ItemSize()));
+        Assert.Equal(["double", "ids64"], entries.Take(2).Select(e => e.Name));
     }
 
     [Fact]
