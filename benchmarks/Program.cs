@@ -16,6 +16,7 @@ static class Program
         var groups = new (string Name, Action<Results> Run)[]
         {
             // Groups register here, in pipeline order.
+            ("torch", TorchBench.Run),
         };
         foreach (var (name, run) in groups)
         {
