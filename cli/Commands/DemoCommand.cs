@@ -1,0 +1,23 @@
+using System.CommandLine;
+using Spectre.Console;
+using Toolkit.Cli.Demo;
+
+namespace Toolkit.Cli.Commands;
+
+/// <summary>`toolkit demo`: the main job on the embedded default, step by step, in a work folder (default runs/demo).</summary>
+static class DemoCommand
+{
+    public static Command Create()
+    {
+        var work = new Option<string>("--work") { Description = "Folder for the demo's outputs (created; reused runs are overwritten).", DefaultValueFactory = _ => "runs/demo" };
+        var command = new Command("demo", "Run the pipeline on the embedded default: engines check, tokenizer, chat template.") { work };
+        command.SetAction(parse =>
+        {
+            var dir = Directory.CreateDirectory(parse.GetValue(work)!).FullName;
+            AnsiConsole.Write(new Rule("[yellow]1. engines: libtorch and ONNX Runtime[/]").LeftJustified());
+            EnginesDemo.Run(dir);
+            return 0;
+        });
+        return command;
+    }
+}
