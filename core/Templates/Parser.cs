@@ -485,7 +485,7 @@ internal sealed class Parser
             else if (Is(Tok.OpenParen))
             {
                 var (args, kwargs) = ParseCallArgs();
-                node = new CallExpr(t.Pos, node, args, kwargs);
+                node = new CallExpr(node is AttrExpr or NameExpr ? node.Pos : t.Pos, node, args, kwargs);
             }
             else return node;
         }

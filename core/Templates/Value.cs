@@ -32,7 +32,7 @@ internal abstract class Value
         float f => new FloatValue(f),
         decimal m => new FloatValue((double)m),
         JsonNode n => FromJson(n),
-        JsonElement e => FromJson(JsonSerializer.SerializeToNode(e)),
+        JsonElement e => FromElement(e),
         ChatMessage m => FromJson(m.ToJson()),
         Func<string, string> f => new FunctionValue("function", (a, _) => new StringValue(f(a.Positional.Count > 0 ? a.Positional[0].Display() : ""))),
         IDictionary d => FromDictionary(d),
@@ -58,21 +58,45 @@ internal abstract class Value
                 return d;
             case JsonArray a:
                 return new ListValue([.. a.Select(FromJson)]);
-            default:
-                var e = n.GetValue<JsonElement>();
-                switch (e.ValueKind)
+            case JsonValue jv when jv.TryGetValue<JsonElement>(out var e):
+                return FromElement(e);
+            case JsonValue jv:
+                // a JsonValue built from a CLR value (JsonValue.Create("x"), implicit conversions)
+                switch (jv.GetValueKind())
                 {
-                    case JsonValueKind.String: return new StringValue(e.GetString()!);
+                    case JsonValueKind.String: return new StringValue(jv.GetValue<string>());
                     case JsonValueKind.True: return True;
                     case JsonValueKind.False: return False;
                     case JsonValueKind.Null: return None;
-                    case JsonValueKind.Number:
-                        var raw = e.GetRawText();
-                        // Python's json.loads: a number written with '.', 'e' or 'E' is a float
-                        if (raw.IndexOfAny(['.', 'e', 'E']) < 0 && e.TryGetInt64(out var l)) return new IntValue(l);
-                        return new FloatValue(e.GetDouble());
-                    default: throw new ArgumentException($"unsupported JSON value kind {e.ValueKind}");
                 }
+                if (jv.TryGetValue<long>(out var l)) return new IntValue(l);
+                if (jv.TryGetValue<int>(out var i)) return new IntValue(i);
+                if (jv.TryGetValue<double>(out var dbl)) return new FloatValue(dbl);
+                if (jv.TryGetValue<float>(out var f)) return new FloatValue(f);
+                if (jv.TryGetValue<decimal>(out var m)) return new FloatValue((double)m);
+                return FromElement(JsonSerializer.SerializeToElement(jv));
+            default:
+                throw new ArgumentException($"unsupported JSON node {n.GetType().Name}");
+        }
+    }
+
+    static Value FromElement(JsonElement e)
+    {
+        switch (e.ValueKind)
+        {
+            case JsonValueKind.Object:
+            case JsonValueKind.Array:
+                return FromJson(JsonNode.Parse(e.GetRawText()));
+            case JsonValueKind.String: return new StringValue(e.GetString()!);
+            case JsonValueKind.True: return True;
+            case JsonValueKind.False: return False;
+            case JsonValueKind.Null: return None;
+            case JsonValueKind.Number:
+                var raw = e.GetRawText();
+                // Python's json.loads: a number written with '.', 'e' or 'E' is a float
+                if (raw.IndexOfAny(['.', 'e', 'E']) < 0 && e.TryGetInt64(out var l)) return new IntValue(l);
+                return new FloatValue(e.GetDouble());
+            default: throw new ArgumentException($"unsupported JSON value kind {e.ValueKind}");
         }
     }
 
