@@ -59,6 +59,12 @@ public sealed record ModelConfig
     /// <summary>Every other field of the file (initializer_range, use_cache, max_window_layers, ...), kept verbatim and written back.</summary>
     public IReadOnlyDictionary<string, JsonElement> ExtraFields { get; init; } = new SortedDictionary<string, JsonElement>(StringComparer.Ordinal);
 
+    /// <summary>Reads and validates config.json at <paramref name="path"/> (see <see cref="ModelConfigJson.Read"/>).</summary>
+    public static ModelConfig Read(string path) => ModelConfigJson.Read(path);
+
+    /// <summary>Validates and writes config.json to <paramref name="path"/> atomically (see <see cref="ModelConfigJson.Write"/>).</summary>
+    public void Write(string path) => ModelConfigJson.Write(path, this);
+
     /// <summary>The window attention is limited to, or null for full attention (qwen2 ignores sliding_window unless use_sliding_window).</summary>
     public int? EffectiveSlidingWindow => ModelType == "qwen2" && !UseSlidingWindow ? null : SlidingWindow;
 

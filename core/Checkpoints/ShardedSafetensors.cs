@@ -5,7 +5,8 @@ namespace Toolkit.Core.Checkpoints;
 /// <summary>
 /// A sharded checkpoint read through its index (<c>model.safetensors.index.json</c>):
 /// <code>{"metadata": {"total_size": n}, "weight_map": {"tensor.name": "model-00001-of-00003.safetensors", ...}}</code>
-/// Presents every shard as one name → tensor view. Opening checks that each mapped file exists, lies in the index's
+/// Presents the tensors the weight_map names as one name → tensor view (a tensor a shard holds but the map does not name
+/// is not visible, as in transformers). Opening checks that each mapped file exists, lies in the index's
 /// folder, is a valid safetensors file, and holds the tensors mapped to it. Disposing the view disposes every shard.
 /// </summary>
 public sealed class ShardedSafetensors : IWeightView
