@@ -83,7 +83,10 @@ public sealed class OracleAgreementTests(ITestOutputHelper output)
         }
     }
 
-    static string Show(string s) => System.Text.Json.JsonSerializer.Serialize(s.Length > 160 ? s[..160] + "..." : s);
+    static readonly System.Text.Json.JsonSerializerOptions Readable =
+        new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    static string Show(string s) => System.Text.Json.JsonSerializer.Serialize(s.Length > 160 ? s[..160] + "..." : s, Readable);
 
     static string FirstDifference(string want, string got)
     {
