@@ -1,0 +1,79 @@
+using Toolkit.Train.Model;
+using Toolkit.Train.Torch;
+
+namespace Toolkit.Train.Losses;
+
+/// <summary>
+/// Per-sequence completion log-probs of a decoder without materializing (B, T, V) logits:
+/// <list type="number">
+/// <item>one forward to the final hidden states (B, T, E);</item>
+/// <item>only the N positions that predict a completion token are picked (index_select) before the lm_head, so prompt
+/// and padding positions never reach the vocabulary projection;</item>
+/// <item>lm_head, float32 log-softmax and gather run over chunks of <c>chunk</c> positions, each in its own dispose scope,
+/// so at most one (chunk, V) float32 logits block exists at a time;</item>
+/// <item>per-sequence sums come from a (S, N) 0/1 assignment matrix times the N token log-probs (differentiable).</item>
+/// </list>
+/// Memory note: under autograd, log-softmax keeps its (chunk, V) output for the backward pass, so a training forward still
+/// holds N × V floats for the completion positions (not B × T × V); under <c>no_grad</c> (the reference model) only one
+/// chunk lives at a time.
+/// </summary>
+public static class CompletionLogps
+{
+    /// <summary>Default positions per lm_head chunk: 512 × 32k vocab × 4 bytes = 64 MB per block.</summary>
+    public const int DefaultChunk = 512;
+
+    /// <summary>Runs <paramref name="model"/> on <paramref name="batch"/> and returns its (S) sums, counts and logit sums.</summary>
+    public static SequenceLogps Compute(Decoder model, LogpBatch batch, int chunk = DefaultChunk)
+    {
+        var hidden = model.Hidden(batch.Ids, batch.AttentionMask, batch.PositionIds, batch.Allowed);   // (B, T, E)
+        return FromHidden(model, hidden, batch.Targets, chunk);
+    }
+
+    /// <summary>The lm_head part of <see cref="Compute"/> on final hidden states (B, T, E) already computed.</summary>
+    public static SequenceLogps FromHidden(Decoder model, Tensor hidden, TokenTargets targets, int chunk = DefaultChunk)
+    {
+        if (chunk < 1) throw new ArgumentOutOfRangeException(nameof(chunk), chunk, "positions per lm_head chunk must be ≥ 1");
+        long b = hidden.size(0), t = hidden.size(1), e = hidden.size(2), n = targets.Count, s = targets.SequenceCount;
+        foreach (var p in targets.Positions)
+            if (p < 0 || p >= b * t) throw new ArgumentException($"target position {p} is outside the (B {b} × T {t}) batch");
+
+        var flat = hidden.reshape(b * t, e);                                             // (B·T, E)
+        var picked = flat.index_select(0, torch.tensor(targets.Positions));             // (N, E)
+        var tokens = torch.tensor(targets.Tokens).unsqueeze(1);                         // (N, 1)
+        var tokenLogps = new List<Tensor>();
+        var logitSums = new List<Tensor>();
+        for (long start = 0; start < n; start += chunk)
+        {
+            var len = Math.Min(chunk, n - start);
+            using var scope = torch.NewDisposeScope();
+            var logits = model.Logits(picked.narrow(0, start, len)).to(ScalarType.Float32);  // (c, V)
+            var lp = logits.log_softmax(-1).gather(1, tokens.narrow(0, start, len)).squeeze(1);  // (c)
+            tokenLogps.Add(lp.MoveToOuterScope());
+            using (torch.no_grad()) logitSums.Add(logits.detach().sum(-1).MoveToOuterScope());   // (c)
+        }
+        var vocab = model.Config.VocabSize;
+        var assign = Assignment(targets);                                                // (S, N)
+        var counts = new float[s];
+        foreach (var q in targets.Sequences) counts[q]++;
+        if (n == 0)
+            return new SequenceLogps(torch.zeros([s]), torch.tensor(counts), torch.zeros([s]), vocab);
+        var sum = assign.matmul(torch.cat([.. tokenLogps]));                            // (S)
+        Tensor logitSum;
+        using (torch.no_grad()) logitSum = assign.matmul(torch.cat([.. logitSums]));    // (S)
+        return new SequenceLogps(sum, torch.tensor(counts), logitSum, vocab);
+    }
+
+    /// <summary>(S, N) float32 with 1 where token i belongs to sequence s.</summary>
+    static Tensor Assignment(TokenTargets targets)
+    {
+        int s = targets.SequenceCount, n = targets.Count;
+        var m = new float[(long)s * n];
+        for (var i = 0; i < n; i++)
+        {
+            var q = targets.Sequences[i];
+            if (q < 0 || q >= s) throw new ArgumentException($"target {i} names sequence {q}, outside [0, {s})");
+            m[(long)q * n + i] = 1;
+        }
+        return torch.tensor(m, [s, n]);
+    }
+}
