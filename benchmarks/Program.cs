@@ -17,6 +17,7 @@ static class Program
         {
             // Groups register here, in pipeline order.
             ("torch", TorchBench.Run),
+            ("ort", OrtBench.Run),
         };
         foreach (var (name, run) in groups)
         {

@@ -17,6 +17,7 @@ public sealed record OrtNodeInfo(string Name, OrtElementType ElementType, long[]
 /// <summary>Reads an <c>OrtTensorTypeAndShapeInfo*</c> (borrowed: the caller releases or owns it).</summary>
 internal static unsafe class OrtTensorInfo
 {
+    /// <summary>Element type, dims (-1 where symbolic) and, if <paramref name="symbolic"/>, the dim names ("" for fixed dims; else an empty array).</summary>
     internal static (OrtElementType Type, long[] Dims, string[] Symbolic) Read(nint info /* const OrtTensorTypeAndShapeInfo* */, bool symbolic)
     {
         int type;
@@ -26,14 +27,11 @@ internal static unsafe class OrtTensorInfo
         var dims = new long[(int)rank];
         fixed (long* d = dims)
             OrtStatus.Check(OrtApi.GetDimensions(info, d, rank));
+        if (!symbolic) return ((OrtElementType)type, dims, []);
         var names = new string[(int)rank];
-        if (symbolic && rank > 0)
-        {
-            var ptrs = stackalloc byte*[(int)rank];
-            OrtStatus.Check(OrtApi.GetSymbolicDimensions(info, ptrs, rank));
-            for (var i = 0; i < (int)rank; i++) names[i] = Marshal.PtrToStringUTF8((nint)ptrs[i]) ?? "";
-        }
-        else Array.Fill(names, "");
+        var ptrs = stackalloc byte*[(int)rank];   // const char*, borrowed from info
+        OrtStatus.Check(OrtApi.GetSymbolicDimensions(info, ptrs, rank));
+        for (var i = 0; i < (int)rank; i++) names[i] = Marshal.PtrToStringUTF8((nint)ptrs[i]) ?? "";
         return ((OrtElementType)type, dims, names);
     }
 }
