@@ -20,7 +20,7 @@ sealed class BpeModel
     const int CacheCapacity = 200_000;
 
     readonly Dictionary<string, int> _tokenToId;
-    readonly Dictionary<long, Merge> _merges = [];
+    readonly Dictionary<long, Merge> _merges = new(PairComparer.Instance);
     readonly List<string> _virtual = [];
     readonly Dictionary<string, int> _virtualIds = new(StringComparer.Ordinal);
     readonly int[] _bmpChar = new int[0x10000];
@@ -30,6 +30,7 @@ sealed class BpeModel
     readonly bool _ignoreMerges;
     readonly bool _fuseUnk;
     readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
+    int _cacheCount; // ConcurrentDictionary.Count takes every lock: keep our own (approximate under races, which is fine)
 
     /// <summary>The unknown token's id, or -1 when the model has none.</summary>
     public int UnkId { get; }
@@ -132,6 +133,15 @@ sealed class BpeModel
 
     static long Key(int a, int b) => ((long)a << 32) | (uint)b;
 
+    /// <summary>long's own hash is hi ^ lo, which for (left id, right id) pairs under 2^18 leaves ~2^18 distinct hashes for
+    /// 500k merges and long collision chains; a multiplicative (Fibonacci) hash spreads them.</summary>
+    sealed class PairComparer : IEqualityComparer<long>
+    {
+        public static readonly PairComparer Instance = new();
+        public bool Equals(long x, long y) => x == y;
+        public int GetHashCode(long k) => (int)((ulong)k * 0x9E3779B97F4A7C15UL >> 32);
+    }
+
     /// <summary>Encodes the pieces of one section, appending ids; consecutive unknown tokens are fused when <c>fuse_unk</c> is set.</summary>
     public void Encode(List<string> pieces, List<int> output)
     {
@@ -172,7 +182,7 @@ sealed class BpeModel
             }
             symbols[n++] = id;
         }
-        n = n <= 48 ? MergeByScan(symbols[..n]) : MergeByHeap(symbols[..n]);
+        n = n <= 256 ? MergeByScan(symbols[..n]) : MergeByHeap(symbols[..n]);
 
         var first = output.Count;
         for (var i = 0; i < n; i++)
@@ -183,8 +193,8 @@ sealed class BpeModel
         }
         if (piece.Length < MaxCachedLength)
         {
-            if (_cache.Count >= CacheCapacity) _cache.Clear();
-            _cache.TryAdd(piece, output.GetRange(first, output.Count - first).ToArray());
+            if (_cacheCount >= CacheCapacity) { _cache.Clear(); _cacheCount = 0; }
+            if (_cache.TryAdd(piece, output.GetRange(first, output.Count - first).ToArray())) Interlocked.Increment(ref _cacheCount);
         }
     }
 
@@ -206,28 +216,39 @@ sealed class BpeModel
         if (UnkId >= 0) output.Add(UnkId);
     }
 
-    // O(n²) over short pieces: find the lowest-ranked adjacent pair (leftmost on ties), merge it, repeat.
+    // Pieces up to 256 symbols: the rank of every adjacent pair kept in an array; each step takes the lowest rank (leftmost
+    // on ties), merges it and looks up only the two pairs that changed. Two hash lookups per merge, a linear scan of ints.
     int MergeByScan(Span<int> s)
     {
         var n = s.Length;
+        if (n < 2) return n;
+        Span<int> rank = stackalloc int[n];
+        Span<int> result = stackalloc int[n];
+        for (var i = 0; i + 1 < n; i++) Lookup(s[i], s[i + 1], out rank[i], out result[i]);
         while (n > 1)
         {
-            var bestRank = int.MaxValue;
-            var best = -1;
-            var result = 0;
-            for (var i = 0; i < n - 1; i++)
-                if (_merges.TryGetValue(Key(s[i], s[i + 1]), out var m) && m.Rank < bestRank)
-                {
-                    bestRank = m.Rank;
-                    best = i;
-                    result = m.Result;
-                }
-            if (best < 0) break;
-            s[best] = result;
+            var best = 0;
+            for (var i = 1; i < n - 1; i++) if (rank[i] < rank[best]) best = i;
+            if (rank[best] == int.MaxValue) break;
+            s[best] = result[best];
+            // drop symbol best+1 and the pair that started at it
             s[(best + 2)..n].CopyTo(s[(best + 1)..]);
+            if (best + 2 < n - 1)
+            {
+                rank[(best + 2)..(n - 1)].CopyTo(rank[(best + 1)..]);
+                result[(best + 2)..(n - 1)].CopyTo(result[(best + 1)..]);
+            }
             n--;
+            if (best > 0) Lookup(s[best - 1], s[best], out rank[best - 1], out result[best - 1]);
+            if (best + 1 < n) Lookup(s[best], s[best + 1], out rank[best], out result[best]);
         }
         return n;
+    }
+
+    void Lookup(int left, int right, out int rank, out int result)
+    {
+        if (_merges.TryGetValue(Key(left, right), out var m)) { rank = m.Rank; result = m.Result; }
+        else { rank = int.MaxValue; result = -1; }
     }
 
     // O(n log n) over long pieces (SentencePiece-style files make a whole line one piece): a linked list of symbols and a
@@ -264,7 +285,7 @@ sealed class BpeModel
     }
 
     /// <summary>Number of cached pieces (for tests of the cache).</summary>
-    internal int CachedPieces => _cache.Count;
+    internal int CachedPieces => _cacheCount;
 
     internal static string ByteToken(int b) => string.Create(CultureInfo.InvariantCulture, $"<0x{b:X2}>");
 }
