@@ -54,8 +54,8 @@ public sealed partial class OrtMemoryTests : IDisposable
         var after = Gauges.Read();
 
         var (rss, native, managed) = (after.Rss - before.Rss, after.Native - before.Native, after.Managed - before.Managed);
-        _log.WriteLine($"over {Runs} runs: RSS {before.Rss / 1e6:F1} -> {after.Rss / 1e6:F1} MB ({rss / 1e6:+0.00;-0.00} MB), " +
-                       $"malloc in use {native / 1e3:+0.0;-0.0} kB, managed heap {managed / 1e3:+0.0;-0.0} kB");
+        _log.WriteLine($"over {Runs} runs: RSS {before.Rss / 1e6:F1} -> {after.Rss / 1e6:F1} MB ({rss / 1e6:+0.00;-0.00;0.00} MB), " +
+                       $"malloc in use {native / 1e3:+0.0;-0.0;0.0} kB, managed heap {managed / 1e3:+0.0;-0.0;0.0} kB");
         Assert.True(native < 1_000_000, $"native heap in use grew by {native / 1e6:F2} MB over {Runs} runs: an ORT object is not released");
         Assert.True(managed < 1_000_000, $"managed heap grew by {managed / 1e6:F2} MB over {Runs} runs: something keeps values alive");
         Assert.True(rss < 4_000_000, $"RSS grew by {rss / 1e6:F2} MB over {Runs} runs (limit 4 MB)");
