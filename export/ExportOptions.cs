@@ -1,0 +1,44 @@
+using Toolkit.Core.Onnx;
+
+namespace Toolkit.Export;
+
+/// <summary>Element type of the exported weights, KV cache and logits.</summary>
+public enum ExportDtype
+{
+    /// <summary>float32 everywhere (the CPU default; exact parity with the libtorch decoder).</summary>
+    Fp32,
+    /// <summary>float16 weights, KV cache and logits; RMSNorm and softmax computed in float32 as transformers does.</summary>
+    Fp16,
+}
+
+/// <summary>Which operators the exported graph is made of.</summary>
+public enum ExportOps
+{
+    /// <summary>
+    /// Default-domain ONNX opset 17 plus the ONNX Runtime contrib ops that run faster on ORT's CPU EP
+    /// (com.microsoft SkipSimplifiedLayerNormalization and RotaryEmbedding; see the README for measurements).
+    /// </summary>
+    OrtContrib,
+    /// <summary>Only default-domain ONNX opset 17 ops, so any ONNX tool (and onnx.checker with full shape inference) can read the whole graph.</summary>
+    Standard,
+}
+
+/// <summary>Settings of one export (the CLI's <c>toolkit export</c> options).</summary>
+public sealed record ExportOptions
+{
+    /// <summary>Weights / KV / logits element type (default fp32).</summary>
+    public ExportDtype Dtype { get; init; } = ExportDtype.Fp32;
+    /// <summary>Operator set (default <see cref="ExportOps.OrtContrib"/>; <see cref="ExportOps.Standard"/> for portability).</summary>
+    public ExportOps Ops { get; init; } = ExportOps.OrtContrib;
+    /// <summary>Initializers inline or in model.onnx.data (default: external when over 1 GiB).</summary>
+    public ExternalData ExternalData { get; init; } = ExternalData.Auto;
+    /// <summary>genai_config.json search.max_length; null = the model's context length (as ORT-GenAI's builder writes).</summary>
+    public int? MaxLength { get; init; }
+
+    /// <summary>Checks the settings against the model's context length.</summary>
+    public void Validate(int contextLength)
+    {
+        if (MaxLength is { } m && (m <= 0 || m > contextLength))
+            throw new ArgumentException($"max length {m} must be in 1..{contextLength} (the model's context length)");
+    }
+}
