@@ -9,7 +9,7 @@ namespace Toolkit.Core.Tokenizers;
 public sealed record AddedToken(int Id, string Content, bool Special, bool LStrip = false, bool RStrip = false,
     bool SingleWord = false, bool Normalized = false)
 {
-    internal static AddedToken FromJson(JsonNode node)
+    internal static AddedToken FromJson(JsonAt node)
     {
         var special = node["special"].Bool(false);
         var content = node["content"].String();

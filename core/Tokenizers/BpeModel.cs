@@ -38,7 +38,7 @@ sealed class BpeModel
     /// <summary>Model vocabulary (token → id), extended with the added tokens as the reference implementations do.</summary>
     public IReadOnlyDictionary<string, int> Vocab => _tokenToId;
 
-    public BpeModel(JsonNode model, IEnumerable<AddedToken> addedTokens)
+    public BpeModel(JsonAt model, IEnumerable<AddedToken> addedTokens)
     {
         var type = model.Has("type") ? model.Type() : "BPE";
         if (type != "BPE")
@@ -58,7 +58,7 @@ sealed class BpeModel
         foreach (var p in vocab.Element.EnumerateObject())
         {
             if (p.Value.ValueKind != JsonValueKind.Number || !p.Value.TryGetInt32(out var id) || id < 0)
-                throw new JsonNode(p.Value, model.File, $"{vocab.Path}[{JsonSerializer.Serialize(p.Name)}]").Bad("a vocabulary id must be a non-negative integer");
+                throw new JsonAt(p.Value, model.File, $"{vocab.Path}[{JsonSerializer.Serialize(p.Name)}]").Bad("a vocabulary id must be a non-negative integer");
             _tokenToId[p.Name] = id;
         }
         foreach (var a in addedTokens) _tokenToId[a.Content] = a.Id;
@@ -90,7 +90,7 @@ sealed class BpeModel
         else if (token.Length == 2 && char.IsSurrogatePair(token[0], token[1])) _supplementaryChar.TryAdd(char.ConvertToUtf32(token[0], token[1]), id);
     }
 
-    void ReadMerges(JsonNode merges)
+    void ReadMerges(JsonAt merges)
     {
         if (merges.IsNull) return;
         merges.Expect(JsonValueKind.Array);
@@ -104,7 +104,7 @@ sealed class BpeModel
                 var s = e.GetString()!;
                 var sp = s.IndexOf(' ');
                 if (sp <= 0 || sp == s.Length - 1 || s.IndexOf(' ', sp + 1) >= 0)
-                    throw new JsonNode(e, merges.File, $"{merges.Path}[{rank}]").Bad($"merge \"{s}\" is not two tokens separated by one space");
+                    throw new JsonAt(e, merges.File, $"{merges.Path}[{rank}]").Bad($"merge \"{s}\" is not two tokens separated by one space");
                 a = s[..sp];
                 b = s[(sp + 1)..];
             }
@@ -114,7 +114,7 @@ sealed class BpeModel
                 a = e[0].GetString()!;
                 b = e[1].GetString()!;
             }
-            else throw new JsonNode(e, merges.File, $"{merges.Path}[{rank}]").Bad("a merge must be \"a b\" or [\"a\", \"b\"]");
+            else throw new JsonAt(e, merges.File, $"{merges.Path}[{rank}]").Bad("a merge must be \"a b\" or [\"a\", \"b\"]");
             var key = Key(Id(a), Id(b));
             _merges.TryAdd(key, new Merge(rank, Id(a + b)));
             rank++;

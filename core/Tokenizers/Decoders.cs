@@ -14,7 +14,7 @@ abstract class Decoder
 
     const string Supported = "ByteLevel, ByteFallback, Fuse, Replace, Strip, Metaspace, Sequence";
 
-    public static Decoder? FromJson(JsonNode node)
+    public static Decoder? FromJson(JsonAt node)
     {
         if (node.IsNull) return null;
         var type = node.Type();

@@ -26,7 +26,7 @@ static class HfRegex
         "Pf", "Po", "S", "Sm", "Sc", "Sk", "So", "Z", "Zs", "Zl", "Zp", "C", "Cc", "Cf", "Cs", "Co", "Cn",
     ];
 
-    public static string Translate(string pattern, JsonNode where)
+    public static string Translate(string pattern, JsonAt where)
     {
         var o = new StringBuilder(pattern.Length + 16);
         var groupStarts = new Stack<int>();
@@ -103,7 +103,7 @@ static class HfRegex
         return o.ToString();
     }
 
-    static int Escape(string p, int i, StringBuilder o, bool inClass, JsonNode where)
+    static int Escape(string p, int i, StringBuilder o, bool inClass, JsonAt where)
     {
         if (i + 1 >= p.Length) throw Fail(where, p, i, "a trailing backslash");
         var n = p[i + 1];
@@ -148,7 +148,7 @@ static class HfRegex
         }
     }
 
-    static int Class(string p, int i, StringBuilder o, JsonNode where)
+    static int Class(string p, int i, StringBuilder o, JsonAt where)
     {
         o.Append('[');
         i++;
@@ -168,7 +168,7 @@ static class HfRegex
         throw Fail(where, p, i, "an unterminated character class");
     }
 
-    static TokenizerFormatException Fail(JsonNode where, string pattern, int index, string what) =>
+    static TokenizerFormatException Fail(JsonAt where, string pattern, int index, string what) =>
         new(where.File, where.Path, $"the regex /{pattern}/ uses {what} at index {index}, which this reader cannot translate to .NET",
             "use a tokenizer whose split pattern sticks to general categories (\\p{L}, \\p{N}, ...), classes, groups, lookarounds and (possessive) quantifiers");
 }

@@ -8,7 +8,7 @@ abstract class Normalizer
     const string Supported = "NFC, NFD, Replace, Prepend, Lowercase, Strip, Sequence";
 
     /// <summary>Builds the normalizer described at <paramref name="node"/>; null for JSON null.</summary>
-    public static Normalizer? FromJson(JsonNode node)
+    public static Normalizer? FromJson(JsonAt node)
     {
         if (node.IsNull) return null;
         var type = node.Type();
@@ -68,7 +68,7 @@ sealed class TextPattern
 
     TextPattern(string? literal, CodePointRegex? regex) { _literal = literal; _regex = regex; }
 
-    public static TextPattern FromJson(JsonNode node)
+    public static TextPattern FromJson(JsonAt node)
     {
         if (node.Has("String")) return new TextPattern(node["String"].String(), null);
         if (node.Has("Regex")) return new TextPattern(null, new CodePointRegex(HfRegex.Translate(node["Regex"].String(), node["Regex"])));

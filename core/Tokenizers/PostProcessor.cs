@@ -11,7 +11,7 @@ abstract class PostProcessor
 
     const string Supported = "TemplateProcessing, ByteLevel, RobertaProcessing, BertProcessing, Sequence";
 
-    public static PostProcessor? FromJson(JsonNode node)
+    public static PostProcessor? FromJson(JsonAt node)
     {
         if (node.IsNull) return null;
         var type = node.Type();
@@ -25,7 +25,7 @@ abstract class PostProcessor
         };
     }
 
-    static int PairId(JsonNode pair)
+    static int PairId(JsonAt pair)
     {
         var items = pair.Items().ToArray();
         if (items.Length != 2) throw pair.Bad("expected [token, id]");
@@ -60,7 +60,7 @@ abstract class PostProcessor
     /// <summary>TemplateProcessing's <c>single</c> template: a list of SpecialToken items and the Sequence "A".</summary>
     sealed class Template(List<int[]?> items) : PostProcessor
     {
-        public static Template Parse(JsonNode node)
+        public static Template Parse(JsonAt node)
         {
             var special = node["special_tokens"];
             var items = new List<int[]?>();

@@ -14,7 +14,7 @@ abstract class PreTokenizer
 
     const string Supported = "Sequence, Split, ByteLevel, Metaspace, Digits";
 
-    public static PreTokenizer? FromJson(JsonNode node)
+    public static PreTokenizer? FromJson(JsonAt node)
     {
         if (node.IsNull) return null;
         var type = node.Type();
@@ -90,7 +90,7 @@ abstract class PreTokenizer
 
     sealed class Metaspace(char replacement, string prependScheme, bool split) : PreTokenizer
     {
-        public static Metaspace Parse(JsonNode node)
+        public static Metaspace Parse(JsonAt node)
         {
             var rep = node.Has("replacement") ? node["replacement"].String() : "\u2581";
             if (rep.Length != 1) throw node["replacement"].Bad("the Metaspace replacement must be one character");
@@ -140,7 +140,7 @@ enum SplitBehavior { Removed, Isolated, MergedWithPrevious, MergedWithNext, Cont
 
 static class SplitBehaviors
 {
-    public static SplitBehavior Parse(JsonNode node)
+    public static SplitBehavior Parse(JsonAt node)
     {
         var s = node.String();
         return Enum.TryParse<SplitBehavior>(s, ignoreCase: false, out var b) ? b

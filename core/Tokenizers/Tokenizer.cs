@@ -47,7 +47,7 @@ public sealed class Tokenizer
     /// <summary>tokenizer_config.json's <c>chat_template</c> (the "default" one when it is a list), or null.</summary>
     public string? ChatTemplate { get; }
 
-    Tokenizer(string path, JsonNode root, JsonNode? config)
+    Tokenizer(string path, JsonAt root, JsonAt? config)
     {
         SourcePath = path;
         var added = root["added_tokens"].IsNull ? [] : root["added_tokens"].Items().Select(AddedToken.FromJson).ToList();
@@ -93,7 +93,7 @@ public sealed class Tokenizer
         }
     }
 
-    static string? SpecialFromConfig(JsonNode node) => node.Kind switch
+    static string? SpecialFromConfig(JsonAt node) => node.Kind switch
     {
         JsonValueKind.String => node.String(),
         JsonValueKind.Object => node["content"].String(),
@@ -119,9 +119,9 @@ public sealed class Tokenizer
     {
         using var doc = Parse(tokenizerJsonPath);
         using var cfg = configPath == null ? null : Parse(configPath);
-        var root = new JsonNode(doc.RootElement, tokenizerJsonPath, "$");
+        var root = new JsonAt(doc.RootElement, tokenizerJsonPath, "$");
         root.Expect(JsonValueKind.Object);
-        return new Tokenizer(tokenizerJsonPath, root, cfg == null ? null : new JsonNode(cfg.RootElement, configPath!, "$"));
+        return new Tokenizer(tokenizerJsonPath, root, cfg == null ? null : new JsonAt(cfg.RootElement, configPath!, "$"));
     }
 
     static JsonDocument Parse(string path)

@@ -3,26 +3,26 @@ using System.Text.Json;
 namespace Toolkit.Core.Tokenizers;
 
 /// <summary>A JSON value together with the file it came from and its JSON path, so every error can say where it is.</summary>
-readonly record struct JsonNode(JsonElement Element, string File, string Path)
+readonly record struct JsonAt(JsonElement Element, string File, string Path)
 {
     public JsonValueKind Kind => Element.ValueKind;
 
     public bool IsNull => Element.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined;
 
     /// <summary>The child <paramref name="name"/>; an absent child reads as JSON null.</summary>
-    public JsonNode this[string name] =>
+    public JsonAt this[string name] =>
         Element.ValueKind == JsonValueKind.Object && Element.TryGetProperty(name, out var v)
-            ? new JsonNode(v, File, $"{Path}.{name}")
-            : new JsonNode(default, File, $"{Path}.{name}");
+            ? new JsonAt(v, File, $"{Path}.{name}")
+            : new JsonAt(default, File, $"{Path}.{name}");
 
     public bool Has(string name) => Element.ValueKind == JsonValueKind.Object && Element.TryGetProperty(name, out var v)
         && v.ValueKind != JsonValueKind.Null;
 
-    public IEnumerable<JsonNode> Items()
+    public IEnumerable<JsonAt> Items()
     {
         Expect(JsonValueKind.Array);
         var i = 0;
-        foreach (var e in Element.EnumerateArray()) yield return new JsonNode(e, File, $"{Path}[{i++}]");
+        foreach (var e in Element.EnumerateArray()) yield return new JsonAt(e, File, $"{Path}[{i++}]");
     }
 
     public string String()
