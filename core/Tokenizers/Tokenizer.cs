@@ -185,7 +185,9 @@ public sealed class Tokenizer
         return pieces;
     }
 
-    /// <summary>Ids → text. <paramref name="cleanUpTokenizationSpaces"/> defaults to the config's value (HF: " ." → "." etc.).</summary>
+    /// <summary>Ids → text. <paramref name="cleanUpTokenizationSpaces"/> (HF: " ." → ".", " 's" → "'s" etc.) defaults to
+    /// tokenizer_config.json's <c>clean_up_tokenization_spaces</c> — true when the config lacks the key, as in transformers;
+    /// false when there is no config. Throws <see cref="ArgumentOutOfRangeException"/> for an id outside the vocabulary.</summary>
     public string Decode(IReadOnlyList<int> ids, bool skipSpecialTokens = false, bool? cleanUpTokenizationSpaces = null)
     {
         ArgumentNullException.ThrowIfNull(ids);
