@@ -14,6 +14,8 @@ static class Program
             DemoCommand.Create(),
             TokenizeCommand.Create(),
             TemplateCommand.Create(),
+            TrainTokenizerCommand.Create(),
+            InitModelCommand.Create(),
         };
         try
         {
