@@ -1,0 +1,116 @@
+using Toolkit.Core.Checkpoints;
+using Toolkit.Runtime.Ort;
+using Toolkit.Train.Model;
+using Toolkit.Train.Torch;
+
+// Torch tensors are counted process-wide and ORT sessions use both cores: run tests one at a time.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
+namespace Toolkit.Export.Tests;
+
+/// <summary>Small model shapes the tests export, and ways to run them on both engines.</summary>
+internal static class Harness
+{
+    /// <summary>The tiny preset's shape (4 layers, 4 query heads over 2 KV heads: GQA) with a small vocabulary, llama, tied head.</summary>
+    public static ModelConfig TinyLlama => Presets.Get("tiny", vocabSize: 512) with { MaxPositionEmbeddings = 256 };
+
+    /// <summary>A qwen2-style model: q/k/v biases, untied head, rope theta 1e6, 6 query heads over 2 KV heads.</summary>
+    public static ModelConfig SmallQwen2 => Presets.Get("tiny", vocabSize: 300) with
+    {
+        ModelType = "qwen2", HiddenSize = 96, IntermediateSize = 224, NumHiddenLayers = 2, NumAttentionHeads = 6,
+        NumKeyValueHeads = 2, HeadDim = 16, AttentionBias = true, TieWordEmbeddings = false, RopeTheta = 1000000,
+        MaxPositionEmbeddings = 128,
+    };
+
+    /// <summary>Random weights with nonzero biases and norm weights (so a dropped bias or norm weight shows up in the logits).</summary>
+    public static DecoderWeights Weights(ModelConfig c, long seed)
+    {
+        var w = DecoderWeights.Random(c, seed);
+        using var scope = torch.NewDisposeScope();
+        foreach (var (name, t) in w.All)
+        {
+            if (name.EndsWith(".bias")) t.copy_(torch.randn(t.shape).mul(0.5));
+            if (name.EndsWith("norm.weight")) t.copy_(torch.rand(t.shape).add(0.5));
+        }
+        return w;
+    }
+
+    public static long[][] RandomIds(int b, int t, int vocab, int seed)
+    {
+        var rng = new Random(seed);
+        return Enumerable.Range(0, b).Select(_ => Enumerable.Range(0, t).Select(_ => (long)rng.Next(vocab)).ToArray()).ToArray();
+    }
+
+    public static double MaxAbsDiff(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        Assert.Equal(a.Length, b.Length);
+        var worst = 0.0;
+        for (var i = 0; i < a.Length; i++) worst = Math.Max(worst, Math.Abs((double)a[i] - b[i]));
+        return worst;
+    }
+
+    public static OrtSession Load(string model, GraphOptimizationLevel level = GraphOptimizationLevel.All)
+    {
+        using var options = new OrtSessionOptions().SetGraphOptimizationLevel(level).SetIntraOpThreads(2);
+        return OrtSession.Load(model, options);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="steps"/> (column ranges of <paramref name="ids"/>) through the libtorch decoder with its KV
+    /// cache and through the ONNX session with present.* fed back as past_key_values.*; returns each step's max |diff|
+    /// of logits and the (first-step) logits of both sides.
+    /// </summary>
+    public static List<double> CompareSteps(Decoder model, OrtSession session, long[][] ids, long[][] mask, IReadOnlyList<(int Start, int End)> steps, bool fp16 = false)
+    {
+        var c = model.Config;
+        int b = ids.Length;
+        var diffs = new List<double>();
+        using var cache = new KvCache(c.NumHiddenLayers);
+        var past = Enumerable.Range(0, 2 * c.NumHiddenLayers)
+            .Select(_ => fp16 ? OrtValue.Allocate<Half>(b, c.NumKeyValueHeads, 0, c.HeadDim) : OrtValue.Allocate<float>(b, c.NumKeyValueHeads, 0, c.HeadDim)).ToArray();
+        var outNames = new List<string> { "logits" };
+        for (var i = 0; i < c.NumHiddenLayers; i++) { outNames.Add($"present.{i}.key"); outNames.Add($"present.{i}.value"); }
+        var inNames = new List<string> { "input_ids", "attention_mask" };
+        for (var i = 0; i < c.NumHiddenLayers; i++) { inNames.Add($"past_key_values.{i}.key"); inNames.Add($"past_key_values.{i}.value"); }
+        try
+        {
+            foreach (var (start, end) in steps)
+            {
+                using var scope = torch.NewDisposeScope();
+                var stepIds = ids.SelectMany(r => r[start..end]).ToArray();
+                var stepMask = mask.SelectMany(r => r[..end]).ToArray();
+                // 1) libtorch
+                var expected = model.Forward(torch.tensor(stepIds, [b, end - start]), torch.tensor(stepMask, [b, end]), cache: cache).ToArray<float>();
+                // 2) ONNX Runtime
+                using var idsValue = OrtValue.FromArray(stepIds, b, end - start);
+                using var maskValue = OrtValue.FromArray(stepMask, b, end);
+                var outs = session.Run(inNames.ToArray(), [idsValue, maskValue, .. past], outNames.ToArray());
+                using (outs[0])
+                {
+                    var got = fp16 ? outs[0].GetSpan<Half>().ToArray().Select(h => (float)h).ToArray() : outs[0].ToArray<float>();
+                    diffs.Add(MaxAbsDiff(got, expected));
+                }
+                foreach (var p in past) p.Dispose();
+                past = outs[1..];
+            }
+            return diffs;
+        }
+        finally
+        {
+            foreach (var p in past) p.Dispose();
+        }
+    }
+}
+
+/// <summary>A fresh folder under the system temp folder, deleted on dispose.</summary>
+internal sealed class TempDir : IDisposable
+{
+    public string Path { get; } = Directory.CreateTempSubdirectory("toolkit-export-tests-").FullName;
+
+    public string Sub(string name) => System.IO.Path.Combine(Path, name);
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Path, recursive: true); } catch (IOException) { }
+    }
+}
