@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
@@ -283,9 +282,4 @@ sealed class BpeModel
     {
         if (_merges.TryGetValue(Key(s[left], s[right]), out var m)) heap.Enqueue(left, ((long)m.Rank << 32) | (uint)left);
     }
-
-    /// <summary>Number of cached pieces (for tests of the cache).</summary>
-    internal int CachedPieces => _cacheCount;
-
-    internal static string ByteToken(int b) => string.Create(CultureInfo.InvariantCulture, $"<0x{b:X2}>");
 }
