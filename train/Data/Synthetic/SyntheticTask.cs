@@ -72,6 +72,12 @@ public sealed class SyntheticTask(SyntheticOptions? options = null)
         return languageOk && numbers.Length == 1 && numbers[0] == q.Expected!.Value.ToString() && !Regex.IsMatch(answer, @"^\d+$");
     }
 
+    /// <summary>Reads a prompt of this task back into its question (kind, language, format, expected number), or null.</summary>
+    public static SyntheticQuestion? Parse(string prompt) => T.Read(prompt);
+
+    /// <summary>True when <paramref name="text"/> holds a CJK ideograph (the judge's language test).</summary>
+    public static bool ContainsChinese(string text) => T.HasChinese(text);
+
     /// <summary>The good answer to <paramref name="q"/>.</summary>
     public static string GoodAnswer(SyntheticQuestion q) => Answer(q, Flaw.None, new SyntheticRandom(0));
 
@@ -199,6 +205,16 @@ public sealed class SyntheticTask(SyntheticOptions? options = null)
         return Stream(3, true).Where(q => seen.Add(q.Prompt)).Take(Options.HeldOutCount).ToList();
     }
 
+    /// <summary>Preference pairs on the held-out prompts (for held-out reward accuracy): chosen good, rejected flawed.</summary>
+    public List<PreferenceRow> HeldOutPairs()
+    {
+        var rng = new SyntheticRandom(Options.Seed * 1000003 + 14);
+        return HeldOut().Select((q, i) => new PreferenceRow(new RowOrigin("synthetic:heldout-pairs", i + 1),
+            Segment.FromMessages([ChatMessage.User(q.Prompt)]),
+            Segment.FromMessages([ChatMessage.Assistant(GoodAnswer(q))]),
+            Segment.FromMessages([ChatMessage.Assistant(Answer(q, RandomFlaw(q, rng), rng))]))).ToList();
+    }
+
     /// <summary>Lines for training the tokenizer: prompts and every kind of answer, in both languages.</summary>
     public List<string> TokenizerCorpus(int lines = 4000)
     {
@@ -214,21 +230,24 @@ public sealed class SyntheticTask(SyntheticOptions? options = null)
     }
 
     /// <summary>
-    /// Writes sft.jsonl ({messages}), pairs.jsonl (conversational {prompt, chosen, rejected}), heldout.jsonl
-    /// ({prompt: [user message]}) and corpus.txt into <paramref name="folder"/>; the files read back with <see cref="DataReader"/>.
+    /// Writes into <paramref name="folder"/>: sft.jsonl ({messages}), pairs.jsonl and heldout_pairs.jsonl (conversational
+    /// {prompt, chosen, rejected}; both read back with <see cref="DataReader"/>), heldout.jsonl (the held-out prompts in
+    /// MT-Bench's question.jsonl layout: {question_id, category, turns: [prompt]}) and corpus.txt (tokenizer corpus).
     /// </summary>
     public void WriteFiles(string folder)
     {
         Directory.CreateDirectory(folder);
         static JsonArray Msgs(Segment s) => [.. s.Messages!.Select(m => (JsonNode)m.ToJson())];
-        Write(Path.Combine(folder, "sft.jsonl"), SftRows().Select(r => new JsonObject { ["messages"] = Msgs(r.Completion) }));
-        Write(Path.Combine(folder, "pairs.jsonl"), PreferenceRows().Select(r => new JsonObject
+        static IEnumerable<JsonObject> Pairs(IEnumerable<PreferenceRow> rows) => rows.Select(r => new JsonObject
         {
             ["prompt"] = Msgs(r.Prompt), ["chosen"] = Msgs(r.Chosen), ["rejected"] = Msgs(r.Rejected),
-        }));
-        Write(Path.Combine(folder, "heldout.jsonl"), HeldOut().Select(q => new JsonObject
+        });
+        Write(Path.Combine(folder, "sft.jsonl"), SftRows().Select(r => new JsonObject { ["messages"] = Msgs(r.Completion) }));
+        Write(Path.Combine(folder, "pairs.jsonl"), Pairs(PreferenceRows()));
+        Write(Path.Combine(folder, "heldout_pairs.jsonl"), Pairs(HeldOutPairs()));
+        Write(Path.Combine(folder, "heldout.jsonl"), HeldOut().Select((q, i) => new JsonObject
         {
-            ["prompt"] = new JsonArray(ChatMessage.User(q.Prompt).ToJson()),
+            ["question_id"] = i + 1, ["category"] = q.Kind.ToString().ToLowerInvariant(), ["turns"] = new JsonArray(q.Prompt),
         }));
         File.WriteAllLines(Path.Combine(folder, "corpus.txt"), TokenizerCorpus());
     }
