@@ -18,6 +18,7 @@ static class Program
             // Groups register here, in pipeline order.
             ("torch", TorchBench.Run),
             ("ort", OrtBench.Run),
+            ("export", ExportBench.Run),
             ("tokenizer", TokenizerBench.Run),
         };
         foreach (var (name, run) in groups)
