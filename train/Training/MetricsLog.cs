@@ -1,0 +1,98 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Toolkit.Train.Training;
+
+/// <summary>
+/// metrics.jsonl: one JSON object per optimizer step under TRL's names (<c>step</c>, <c>epoch</c>, <c>loss</c>,
+/// <c>rewards/chosen</c>, ..., <c>grad_norm</c>, <c>learning_rate</c>, <c>tokens/s</c>, and <c>eval_*</c> on validation
+/// steps), appended and flushed line by line so a killed run keeps every finished step. Numbers are written in
+/// round-trip form (a resumed run's lines compare exactly); a non-finite value is written as the string "NaN" /
+/// "Infinity". metrics.csv is the same table, rewritten (temporary file, then rename) by <see cref="WriteCsv"/>.
+/// </summary>
+public sealed class MetricsLog(string folder)
+{
+    /// <summary>metrics.jsonl.</summary>
+    public string JsonlPath { get; } = Path.Combine(folder, "metrics.jsonl");
+
+    /// <summary>metrics.csv.</summary>
+    public string CsvPath { get; } = Path.Combine(folder, "metrics.csv");
+
+    /// <summary>Appends one record (keys in the given order).</summary>
+    public void Append(IEnumerable<KeyValuePair<string, double>> record) => AppendTo(JsonlPath, record);
+
+    static void AppendTo(string path, IEnumerable<KeyValuePair<string, double>> record)
+    {
+        var sb = new StringBuilder("{");
+        var first = true;
+        foreach (var (k, v) in record)
+        {
+            if (!first) sb.Append(',');
+            first = false;
+            sb.Append(JsonSerializer.Serialize(k)).Append(':').Append(Format(v));
+        }
+        sb.Append("}\n");
+        using var f = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
+        var bytes = Encoding.UTF8.GetBytes(sb.ToString());
+        f.Write(bytes);
+        f.Flush(flushToDisk: false);
+    }
+
+    static string Format(double v) => double.IsFinite(v) ? v.ToString("R", CultureInfo.InvariantCulture) : $"\"{v.ToString(CultureInfo.InvariantCulture)}\"";
+
+    /// <summary>Every record of <paramref name="path"/> (metrics.jsonl), keys in file order.</summary>
+    public static List<List<KeyValuePair<string, double>>> Read(string path)
+    {
+        var result = new List<List<KeyValuePair<string, double>>>();
+        if (!File.Exists(path)) return result;
+        foreach (var line in File.ReadLines(path))
+        {
+            if (line.Length == 0) continue;
+            JsonDocument doc;
+            try { doc = JsonDocument.Parse(line); }
+            catch (JsonException) { continue; }   // a line cut by a kill mid-write: ignored (it is rewritten on resume)
+            using (doc)
+                result.Add([.. doc.RootElement.EnumerateObject().Select(p => new KeyValuePair<string, double>(p.Name,
+                    p.Value.ValueKind == JsonValueKind.Number ? p.Value.GetDouble() : double.Parse(p.Value.GetString()!, CultureInfo.InvariantCulture)))]);
+        }
+        return result;
+    }
+
+    /// <summary>All records.</summary>
+    public List<List<KeyValuePair<string, double>>> Read() => Read(JsonlPath);
+
+    /// <summary>Keeps only the records with step ≤ <paramref name="step"/> (on resume: the steps after the checkpoint are run again).</summary>
+    public void TruncateAfter(int step)
+    {
+        if (!File.Exists(JsonlPath)) return;
+        var kept = Read().Where(r => r.FirstOrDefault(kv => kv.Key == "step").Value <= step).ToList();
+        var tmp = JsonlPath + ".tmp";
+        File.Delete(tmp);
+        File.WriteAllText(tmp, "");
+        foreach (var r in kept) AppendTo(tmp, r);
+        File.Move(tmp, JsonlPath, overwrite: true);
+    }
+
+    /// <summary>Rewrites metrics.csv from metrics.jsonl: columns in first-appearance order, empty cells where a step lacks a metric.</summary>
+    public void WriteCsv()
+    {
+        var records = Read();
+        var columns = new List<string>();
+        foreach (var r in records)
+            foreach (var (k, _) in r)
+                if (!columns.Contains(k)) columns.Add(k);
+        var sb = new StringBuilder();
+        sb.AppendLine(string.Join(",", columns.Select(Csv)));
+        foreach (var r in records)
+        {
+            var map = r.ToDictionary(kv => kv.Key, kv => kv.Value);
+            sb.AppendLine(string.Join(",", columns.Select(c => map.TryGetValue(c, out var v) ? v.ToString("R", CultureInfo.InvariantCulture) : "")));
+        }
+        var tmp = CsvPath + ".tmp";
+        File.WriteAllText(tmp, sb.ToString());
+        File.Move(tmp, CsvPath, overwrite: true);
+    }
+
+    static string Csv(string s) => s.Contains(',') || s.Contains('"') ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
+}

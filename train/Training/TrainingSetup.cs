@@ -1,0 +1,158 @@
+using Toolkit.Core.Checkpoints;
+using Toolkit.Core.Templates;
+using Toolkit.Core.Tokenizers;
+using Toolkit.Train.Data;
+using Toolkit.Train.Lora;
+using Toolkit.Train.Model;
+using Toolkit.Train.Torch;
+
+namespace Toolkit.Train.Training;
+
+/// <summary>
+/// Builds a run from validated options: tokenizer and chat template, data (read, tokenized, split by seed, with the
+/// data summary printed), the policy (checkpoint folder or preset, full or LoRA), the reference (frozen copy, adapters
+/// off, or precomputed cache) and the objective. <see cref="Trainer"/> then runs it.
+/// </summary>
+public sealed class TrainingSetup : IDisposable
+{
+    /// <summary>The validated options.</summary>
+    public required TrainOptions Options { get; init; }
+
+    /// <summary>The model being trained.</summary>
+    public required Policy Policy { get; init; }
+
+    /// <summary>The objective (owns data and reference).</summary>
+    public required IObjective Objective { get; init; }
+
+    /// <summary>How the reference is held ("none" for SFT, SimPO, ORPO).</summary>
+    public required string ReferenceDescription { get; init; }
+
+    /// <summary>A trainer for this setup.</summary>
+    public Trainer CreateTrainer(Action<string>? log = null) => new(Options, Policy, Objective, log);
+
+    /// <summary>Builds everything <paramref name="o"/> describes; <paramref name="log"/> receives the data summary and decisions.</summary>
+    public static TrainingSetup Build(TrainOptions o, Action<string>? log = null)
+    {
+        o.Validate();
+        if (o.Threads > 0) torch.set_num_threads(o.Threads);
+
+        // 1) tokenizer and chat template
+        var tokFolder = o.Tokenizer ?? o.Model!;
+        var tok = Tokenizer.FromFolder(tokFolder);
+        var template = Template(tok, tokFolder, o.Preset is not null);
+        var padId = tok.PadId ?? tok.EosId ?? 0;
+
+        // 2) data: read, tokenize, split
+        var set = DataReader.Read(o.Data!, o.OnBadRow == "fail" ? OnBadRow.Fail : OnBadRow.Skip);
+        var pref = o as PreferenceOptions;
+        var want = o is SftOptions ? "sft" : pref!.IsKto ? "kto" : "pairs";
+        var have = set.Form switch
+        {
+            DataForm.SftMessages or DataForm.SftPromptCompletion => "sft",
+            DataForm.Unpaired => "kto",
+            null => want,
+            _ => "pairs",
+        };
+        if (have != want)
+            throw new ArgumentException($"--data '{o.Data}' holds {set.Form} rows (decided by line {set.FormLine}), but `toolkit train {o.Command}` trains on " +
+                (want == "sft" ? "SFT rows ({messages} or {prompt, completion})" : want == "kto" ? "unpaired rows {prompt, completion, label}" : "preference pairs {prompt, chosen, rejected}") + ". HINT: pick the matching command or file");
+        var builder = new ExampleBuilder(tok, template, new TokenizeOptions
+        {
+            MaxLength = o.MaxLength, MaxPromptLength = o.MaxPromptLength,
+            Truncation = o.TruncationMode == "keep_start" ? TruncationMode.KeepStart : TruncationMode.KeepEnd,
+            OnBadRow = o.OnBadRow == "fail" ? OnBadRow.Fail : OnBadRow.Skip,
+        }, set.Report);
+        var (pairs, unpaired, sft) = builder.All(set);
+        log?.Invoke($"data {o.Data}: " + set.Report.Summary().TrimEnd());
+
+        // 3) policy
+        var loadStart = StartingModel(o, tok);
+        var policyModel = loadStart();
+        LoraAdapters? adapters = null;
+        if (o.LoraR > 0)
+        {
+            var targets = o.LoraTargetModules.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            var config = new LoraConfig
+            {
+                R = o.LoraR, Alpha = o.LoraAlpha, Dropout = o.LoraDropout, BaseModelNameOrPath = o.Model,
+                TargetModules = targets is [LoraConfig.AllLinear] ? LoraConfig.DecoderLinears : targets,
+            };
+            config.Validate();
+            adapters = LoraAdapters.Attach(policyModel, config, o.Seed);
+        }
+        var generation = o.Model is not null && File.Exists(Path.Combine(o.Model, GenerationConfig.FileName))
+            ? GenerationConfig.Read(Path.Combine(o.Model, GenerationConfig.FileName))
+            : new GenerationConfig { BosTokenId = tok.BosId, EosTokenIds = tok.EosId is int e ? [e] : [], PadTokenId = tok.PadId };
+        var policy = new Policy(policyModel, adapters) { Generation = generation, TokenizerFolder = tokFolder };
+
+        // 4) objective and reference
+        var seed = unchecked((ulong)o.Seed);
+        string refText = "none";
+        IObjective objective;
+        if (o is SftOptions)
+        {
+            var (train, val) = DatasetSplit.Split(sft, o.ValidationSplit, seed);
+            objective = new SftObjective(train, val, padId);
+        }
+        else if (pref!.IsKto)
+        {
+            var (train, val) = DatasetSplit.Split(unpaired, o.ValidationSplit, seed);
+            var reference = LiveReference(pref, policyModel, adapters, loadStart);
+            refText = reference.Describe;
+            objective = new KtoObjective(train, val, pref.ToLossOptions(), reference, padId);
+        }
+        else
+        {
+            var (train, val) = DatasetSplit.Split(pairs, o.ValidationSplit, seed);
+            var loss = pref.ToLossOptions();
+            Reference? reference = null;
+            if (loss.NeedsReference)
+            {
+                var loadRef = pref.RefModel is { } r ? () => LoadFolder(r) : loadStart;
+                reference = pref.PrecomputeRefLogProbs
+                    ? Reference.Precomputed(ReferenceCache.OpenOrCompute(Path.Combine(o.OutputDir!, "ref_logps"), loadRef, train, val,
+                        pref.SharedPrompt, o.Bf16, pref.PrecomputeRefBatchSize ?? o.PerDeviceEvalBatchSize, padId, log))
+                    : LiveReference(pref, policyModel, adapters, loadRef);
+                refText = reference.Describe;
+            }
+            objective = new PreferenceObjective(train, val, loss, reference, pref.SharedPrompt, padId);
+        }
+        log?.Invoke($"train {objective.TrainCount} / validation {objective.ValidationCount} examples; reference: {refText}; " +
+                    $"trainable tensors {policy.Trainable.Count} ({policy.Trainable.Sum(p => p.Tensor.numel()):N0} values)");
+        return new TrainingSetup { Options = o, Policy = policy, Objective = objective, ReferenceDescription = refText };
+    }
+
+    static Reference LiveReference(PreferenceOptions o, Decoder policy, LoraAdapters? adapters, Func<Decoder> loadStart)
+    {
+        if (adapters is not null && o.RefModel is null) return Reference.WithAdaptersOff(policy, adapters.Disable);
+        return Reference.Frozen(o.RefModel is { } r ? LoadFolder(r) : loadStart());
+    }
+
+    /// <summary>A loader of the starting model: the checkpoint folder, or the preset initialized with the seed (the same weights on every call).</summary>
+    static Func<Decoder> StartingModel(TrainOptions o, Tokenizer tok)
+    {
+        if (o.Model is { } folder) return () => LoadFolder(folder);
+        var config = Presets.Get(o.Preset!, tok.VocabSize) with { BosTokenId = tok.BosId, EosTokenIds = tok.EosId is int e ? [e] : [] };
+        return () => new Decoder(DecoderWeights.Random(config, o.Seed));
+    }
+
+    static Decoder LoadFolder(string folder)
+    {
+        using var ckpt = CheckpointFolder.Open(folder);
+        return new Decoder(DecoderWeights.Load(ckpt));
+    }
+
+    static ChatTemplate? Template(Tokenizer tok, string folder, bool preset)
+    {
+        var config = Path.Combine(folder, "tokenizer_config.json");
+        if (tok.ChatTemplate is not null && File.Exists(config)) return ChatTemplate.FromTokenizerConfig(config);
+        return preset ? ChatTemplate.Parse(ChatTemplate.TinyPresetSource).WithSpecialTokens(tok.BosToken, tok.EosToken) : null;
+    }
+
+    /// <summary>Frees the objective (and its reference) and the policy.</summary>
+    public void Dispose()
+    {
+        Objective.Dispose();
+        Policy.Dispose();
+    }
+}
