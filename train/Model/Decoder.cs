@@ -1,4 +1,5 @@
 using Toolkit.Core.Checkpoints;
+using Toolkit.Train.Lora;
 using Toolkit.Train.Torch;
 using F = Toolkit.Train.Torch.torch.nn.functional;
 
@@ -10,12 +11,16 @@ namespace Toolkit.Train.Model;
 /// residual] → RMSNorm → lm_head (tied to the embedding or not).
 /// Shapes: B batch, T new tokens, P cached positions, S = P + T keys, H query heads, G KV heads, D head dim, E hidden, V vocab.
 /// Every call returns fresh tensors; wrap calls in a dispose scope. The decoder owns its weights and rotary tables.
+/// Every projection goes through <see cref="Linear"/>, where an attached LoRA set (<see cref="Adapters"/>) adds its term.
 /// </summary>
 public sealed class Decoder : IDisposable
 {
     public ModelConfig Config { get; }
     public DecoderWeights Weights { get; }
     readonly Rotary rotary;
+
+    /// <summary>The LoRA adapters attached to this decoder, or null (set by <see cref="LoraAdapters.Attach"/>; not owned).</summary>
+    public LoraAdapters? Adapters { get; set; }
 
     public Decoder(DecoderWeights weights)
     {
@@ -29,8 +34,19 @@ public sealed class Decoder : IDisposable
         Logits(Hidden(inputIds, attentionMask, positionIds, allowed, cache));
 
     /// <summary>lm_head: (…, E) → (…, V).</summary>
-    public Tensor Logits(Tensor hidden) =>
-        F.linear(hidden, Weights.Get("lm_head.weight") ?? Weights["model.embed_tokens.weight"]);
+    public Tensor Logits(Tensor hidden) => Linear(hidden, "lm_head");
+
+    /// <summary>
+    /// The projection <paramref name="module"/> (HF name without ".weight", e.g. <c>model.layers.0.mlp.up_proj</c> or
+    /// <c>lm_head</c>, which falls back to the tied embedding): x·Wᵀ + b, (…, in) → (…, out), plus the low-rank term of
+    /// <see cref="Adapters"/> when they are enabled and adapt this module.
+    /// </summary>
+    public Tensor Linear(Tensor x, string module)
+    {
+        var weight = module == "lm_head" ? Weights.Get("lm_head.weight") ?? Weights["model.embed_tokens.weight"] : Weights[module + ".weight"];
+        var y = F.linear(x, weight, Weights.Get(module + ".bias"));
+        return Adapters is null ? y : Adapters.Apply(module, x, y);
+    }
 
     /// <summary>
     /// Final hidden states (B, T, E), after the last RMSNorm.
@@ -55,19 +71,19 @@ public sealed class Decoder : IDisposable
             var p = $"model.layers.{i}.";
             // 1) attention block
             var x = RmsNorm(h, Weights[p + "input_layernorm.weight"], c.RmsNormEps);
-            var q = Project(x, p + "self_attn.q_proj").view(b, t, c.NumAttentionHeads, c.HeadDim).transpose(1, 2);  // (B, H, T, D)
-            var k = Project(x, p + "self_attn.k_proj").view(b, t, c.NumKeyValueHeads, c.HeadDim).transpose(1, 2);  // (B, G, T, D)
-            var v = Project(x, p + "self_attn.v_proj").view(b, t, c.NumKeyValueHeads, c.HeadDim).transpose(1, 2);  // (B, G, T, D)
+            var q = Linear(x, p + "self_attn.q_proj").view(b, t, c.NumAttentionHeads, c.HeadDim).transpose(1, 2);  // (B, H, T, D)
+            var k = Linear(x, p + "self_attn.k_proj").view(b, t, c.NumKeyValueHeads, c.HeadDim).transpose(1, 2);  // (B, G, T, D)
+            var v = Linear(x, p + "self_attn.v_proj").view(b, t, c.NumKeyValueHeads, c.HeadDim).transpose(1, 2);  // (B, G, T, D)
             q = Rotary.Apply(q, cos, sin);
             k = Rotary.Apply(k, cos, sin);
             if (cache is not null) (k, v) = cache.Append(i, k, v);                                              // (B, G, S, D)
             var attn = Attention(q, k, v, blocked);                                                              // (B, T, H·D)
-            h = h.add(F.linear(attn, Weights[p + "self_attn.o_proj.weight"]));
+            h = h.add(Linear(attn, p + "self_attn.o_proj"));
             // 2) SwiGLU MLP block: down(silu(gate(x)) * up(x))
             x = RmsNorm(h, Weights[p + "post_attention_layernorm.weight"], c.RmsNormEps);
-            var gate = F.linear(x, Weights[p + "mlp.gate_proj.weight"]).silu();                                // (B, T, F)
-            var up = F.linear(x, Weights[p + "mlp.up_proj.weight"]);
-            h = h.add(F.linear(gate.mul(up), Weights[p + "mlp.down_proj.weight"]));                             // (B, T, E)
+            var gate = Linear(x, p + "mlp.gate_proj").silu();                                                   // (B, T, F)
+            var up = Linear(x, p + "mlp.up_proj");
+            h = h.add(Linear(gate.mul(up), p + "mlp.down_proj"));                                               // (B, T, E)
         }
         return RmsNorm(h, Weights["model.norm.weight"], c.RmsNormEps);
     }
@@ -88,8 +104,6 @@ public sealed class Decoder : IDisposable
         var o = probs.matmul(v).transpose(1, 2);                                  // (B, T, H, D)
         return o.reshape(o.size(0), o.size(1), -1);                               // (B, T, H·D)
     }
-
-    Tensor Project(Tensor x, string name) => F.linear(x, Weights[name + ".weight"], Weights.Get(name + ".bias"));
 
     /// <summary>RMSNorm (Zhang &amp; Sennrich 2019): w · x / sqrt(mean(x²) + eps), computed in float32 as transformers does.</summary>
     public static Tensor RmsNorm(Tensor x, Tensor weight, double eps)
