@@ -165,13 +165,18 @@ public sealed class Generator : IDisposable
             else
             {
                 if (_trackText) Track(i, token);
-                if (_finish[i] == FinishReason.None && _sequences[i].Count >= _options.MaxLength) Finish(i, FinishReason.Length);
+                if (_finish[i] == FinishReason.None && (_sequences[i].Count >= _options.MaxLength
+                    || _options.MaxNewTokens > 0 && _sequences[i].Count - _generatedFrom[i] >= _options.MaxNewTokens))
+                    Finish(i, FinishReason.Length);
             }
         }
     }
 
     void Track(int i, int token)
     {
+        // embedding rows past the tokenizer's vocabulary (models pad the vocab, e.g. Qwen2.5: 151936 rows for 151665
+        // tokens) have no text: such a token adds nothing to the text
+        if (_model.CoreTokenizer.IdToToken(token) is null) return;
         var piece = _matchers[i]!.Push(_streams[i]!.Step(token));
         _newText[i].Append(piece);
         _text[i].Append(piece);

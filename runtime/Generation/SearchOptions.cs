@@ -43,6 +43,9 @@ public sealed record SearchOptions
     /// <summary>random_seed (default -1 = a fresh seed each generator): the same seed, options and prompts give the same samples.</summary>
     public long RandomSeed { get; init; } = -1;
 
+    /// <summary>max_new_tokens (not an ORT-GenAI option; default 0 = off): a sequence also ends after this many generated tokens.</summary>
+    public int MaxNewTokens { get; init; }
+
     /// <summary>num_beams: only 1 (greedy / sampling) is supported by this engine.</summary>
     public int NumBeams { get; init; } = 1;
 
@@ -65,7 +68,7 @@ public sealed record SearchOptions
     public static readonly IReadOnlyList<string> Names =
     [
         "max_length", "min_length", "do_sample", "temperature", "top_k", "top_p", "repetition_penalty", "random_seed",
-        "num_beams", "num_return_sequences", "no_repeat_ngram_size", "past_present_share_buffer",
+        "num_beams", "num_return_sequences", "no_repeat_ngram_size", "past_present_share_buffer", "max_new_tokens",
         // accepted for compatibility, no effect without beam search / batching by options:
         "batch_size", "early_stopping", "length_penalty", "diversity_penalty", "chunk_size",
     ];
@@ -94,6 +97,7 @@ public sealed record SearchOptions
         "num_return_sequences" => this with { NumReturnSequences = Int(name, value) },
         "no_repeat_ngram_size" => this with { NoRepeatNgramSize = Int(name, value) },
         "past_present_share_buffer" => this with { PastPresentShareBuffer = value != 0 },
+        "max_new_tokens" => this with { MaxNewTokens = Int(name, value) },
         "batch_size" or "early_stopping" or "length_penalty" or "diversity_penalty" or "chunk_size" => this,
         _ => throw new GenerationException(
             $"unknown search option '{name}'. HINT: known options: {string.Join(", ", Names)}"),
@@ -114,6 +118,7 @@ public sealed record SearchOptions
         "num_return_sequences" => NumReturnSequences,
         "no_repeat_ngram_size" => NoRepeatNgramSize,
         "past_present_share_buffer" => PastPresentShareBuffer ? 1 : 0,
+        "max_new_tokens" => MaxNewTokens,
         _ => throw new GenerationException($"unknown search option '{name}'. HINT: known options: {string.Join(", ", Names)}"),
     };
 
@@ -131,6 +136,7 @@ public sealed record SearchOptions
         if (max < 1 || max > contextLength)
             Fail("max_length", MaxLength, $"1..{contextLength} (the model's context_length), or 0 for context_length");
         if (MinLength < 0 || MinLength > max) Fail("min_length", MinLength, $"0..max_length ({max})");
+        if (MaxNewTokens < 0) Fail("max_new_tokens", MaxNewTokens, "≥ 0 (0 = only max_length limits)");
         if (TopK < 0) Fail("top_k", TopK, "≥ 0 (0 = off, 1 = greedy)");
         if (!(TopP >= 0 && TopP <= 1)) Fail("top_p", TopP, "0..1 (0 or 1 = off)");
         if (!(RepetitionPenalty > 0)) Fail("repetition_penalty", RepetitionPenalty, "> 0 (1 = off)");
