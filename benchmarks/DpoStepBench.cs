@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using Toolkit.Core.Checkpoints;
+using Toolkit.Train.Losses;
+using Toolkit.Train.Model;
+using Toolkit.Train.Torch;
+
+namespace Toolkit.Benchmarks;
+
+/// <summary>
+/// Issue 4's training benchmark: DPO step tokens/s and peak RSS against a plain PyTorch-eager DPO step
+/// (baselines/dpo_step.py, Debian python3-torch, same libtorch, same threads, same shapes), for the tiny preset (4 pairs ×
+/// 256 tokens) and the 125M Llama shape (2 pairs × 256), float32 and bf16 autocast. Each sequence is a 128-token prompt +
+/// 128-token completion; tokens/s counts the 2 × pairs × 256 tokens of a step for every variant, so ratios are step-time
+/// ratios. Variants: "same algorithm" (policy + frozen reference copy, chosen and rejected in one 2B-row forward, summed
+/// log-probs; the baseline's algorithm, with our chunked lm_head over completion positions only) and "precomputed ref +
+/// packed" (reference log-probs computed once and the reference model freed; prompt + chosen + rejected in one row).
+/// Peak RSS is VmHWM over the timed steps (reset through /proc/self/clear_refs after the warm-up step), process-wide.
+/// GFLOP/s: the standard algorithm's model FLOPs (policy 6·N·tokens + reference 2·N·tokens + attention) per second,
+/// against the GEMM peak measured here at 2048³ for that precision.
+/// </summary>
+static class DpoStepBench
+{
+    const int Seq = 256;
+    const double Beta = 0.1;
+
+    public static void Run(Results results)
+    {
+        var threads = torch.get_num_threads();
+        foreach (var (preset, pairs, steps) in new[] { ("tiny", 4, 3), ("llama-125m", 2, 2) })
+        foreach (var (dtype, name) in new[] { (ScalarType.Float32, "float32"), (ScalarType.BFloat16, "bfloat16") })
+        {
+            var config = Presets.Get(preset);
+            var tokens = 2.0 * pairs * Seq;
+            var py = PythonBaseline.Run("dpo_step.py", threads.ToString(), preset, pairs.ToString(), Seq.ToString(), name, steps.ToString());
+            if (py.GetProperty("threads").GetInt32() != threads)
+                throw new InvalidOperationException($"baseline ran with {py.GetProperty("threads")} threads, ours with {threads}");
+            double pyStep = py.GetProperty("step_s").GetDouble(), pyRss = py.GetProperty("peak_rss_mb").GetDouble();
+            var peak = GemmPeak(dtype);
+            var flops = StepFlops(config, pairs);
+            foreach (var packed in new[] { false, true })
+            {
+                var (step, rss) = Measure(config, pairs, dtype, packed, steps);
+                var variant = packed ? "precomputed ref + packed" : "same algorithm";
+                var settings = new Dictionary<string, object>
+                {
+                    ["preset"] = preset, ["pairs"] = pairs, ["seq"] = Seq, ["dtype"] = name, ["threads"] = threads, ["steps"] = steps,
+                    ["ours_step_s"] = step, ["baseline_step_s"] = pyStep,
+                    ["ours_gflops"] = flops / step / 1e9, ["baseline_gflops"] = flops / pyStep / 1e9, ["gemm_peak_gflops"] = peak,
+                };
+                results.Higher($"dpo step {preset} {name} {variant}", tokens / step, tokens / pyStep, "tok/s", settings);
+                results.Lower($"dpo peak RSS {preset} {name} {variant}", rss, pyRss, "MB", settings);
+            }
+        }
+    }
+
+    static (long[] Prompt, long[] Chosen, long[] Rejected)[] Data(ModelConfig c, int pairs)
+    {
+        var rng = new Random(1);
+        long[] Tokens(int n) => [.. Enumerable.Range(0, n).Select(_ => (long)rng.Next(1, c.VocabSize))];
+        return [.. Enumerable.Range(0, pairs).Select(_ => (Tokens(Seq / 2), Tokens(Seq / 2), Tokens(Seq / 2)))];
+    }
+
+    /// <summary>Median seconds per step over <paramref name="steps"/> after one warm-up step, and the peak RSS (MB) over them.</summary>
+    static (double StepS, double PeakMb) Measure(ModelConfig config, int pairs, ScalarType dtype, bool packed, int steps)
+    {
+        var pairList = Data(config, pairs).Select(p => new TokenPair(p.Prompt, p.Chosen, p.Rejected)).ToList();
+        var options = new LossOptions { Beta = Beta };
+        using var policy = new Decoder(DecoderWeights.Random(config, seed: 0));
+        foreach (var (_, t) in policy.Weights.All) t.requires_grad_();
+        var reference = new Decoder(DecoderWeights.Random(config, seed: 0));
+        using var data = torch.NewDisposeScope();
+        var batch = packed ? PairLayouts.SharedPrompt(pairList) : PairLayouts.Concatenated(pairList);
+        Tensor? refC = null, refR = null;
+        if (packed)
+        {
+            // precomputed reference: one no-grad pass, then the reference model is freed (training holds one model)
+            using (torch.no_grad())
+            using (dtype == ScalarType.BFloat16 ? torch.autocast(dtype) : null)
+                (refC, refR) = Split(CompletionLogps.Compute(reference, batch));
+            reference.Dispose();
+        }
+        using var optimizer = new torch.optim.AdamW(policy.Weights.All.Select(p => p.Tensor), lr: 1e-6, weight_decay: 0);
+
+        void Step()
+        {
+            using var scope = torch.NewDisposeScope();
+            optimizer.zero_grad();
+            Tensor loss;
+            using (dtype == ScalarType.BFloat16 ? torch.autocast(dtype) : null)
+            {
+                Tensor rc = refC!, rr = refR!;
+                if (!packed)
+                    using (torch.no_grad()) (rc, rr) = Split(CompletionLogps.Compute(reference, batch));
+                var (c, r) = CompletionLogps.Compute(policy, batch).SplitPairs();
+                loss = PreferenceLoss.Compute(options, c, r, rc, rr).Loss;
+            }
+            loss.backward();
+            optimizer.step();
+        }
+
+        try
+        {
+            Step();
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            File.WriteAllText("/proc/self/clear_refs", "5");
+            var times = new double[steps];
+            var sw = new Stopwatch();
+            for (var i = 0; i < steps; i++)
+            {
+                sw.Restart();
+                Step();
+                times[i] = sw.Elapsed.TotalSeconds;
+            }
+            Array.Sort(times);
+            return (times[steps / 2], PeakRssMb());
+        }
+        finally
+        {
+            reference.Dispose();
+        }
+    }
+
+    static (Tensor Chosen, Tensor Rejected) Split(SequenceLogps s)
+    {
+        var (c, r) = s.SplitPairs();
+        return (c.Sum, r.Sum);
+    }
+
+    static double PeakRssMb()
+    {
+        foreach (var line in File.ReadLines("/proc/self/status"))
+            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0;
+        throw new InvalidOperationException("VmHWM not found in /proc/self/status");
+    }
+
+    /// <summary>Model FLOPs of one standard DPO step: policy forward + backward (3×) and reference forward (1×) over 2B rows.</summary>
+    static double StepFlops(ModelConfig c, int pairs)
+    {
+        double e = c.HiddenSize, q = c.NumAttentionHeads * c.HeadDim, kv = c.NumKeyValueHeads * c.HeadDim, f = c.IntermediateSize;
+        var perLayer = e * q * 2 + e * kv * 2 + 3 * e * f;                 // q, o, k, v, gate, up, down
+        var matmulParams = perLayer * c.NumHiddenLayers + (double)c.VocabSize * e;
+        var tokens = 2.0 * pairs * Seq;
+        var forward = 2 * matmulParams * tokens + 4.0 * Seq * q * c.NumHiddenLayers * tokens;  // + QKᵀ and PV
+        return 4 * forward;
+    }
+
+    /// <summary>Median GFLOP/s of a 2048³ matmul in <paramref name="dtype"/> (3 repetitions after a warm-up).</summary>
+    static double GemmPeak(ScalarType dtype)
+    {
+        using var scope = torch.NewDisposeScope();
+        const long n = 2048;
+        var a = torch.randn([n, n]).to(dtype);
+        var b = torch.randn([n, n]).to(dtype);
+        a.matmul(b).Dispose();
+        var rates = new double[3];
+        for (var i = 0; i < rates.Length; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            a.matmul(b).Dispose();
+            rates[i] = 2.0 * n * n * n / sw.Elapsed.TotalSeconds / 1e9;
+        }
+        Array.Sort(rates);
+        return rates[1];
+    }
+}
