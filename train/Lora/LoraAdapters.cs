@@ -111,7 +111,12 @@ public sealed class LoraAdapters : IDisposable
         Model.Adapters = this;
     }
 
-    /// <summary>Turns the adapters off until the returned scope is disposed (then restores the previous state).</summary>
+    /// <summary>
+    /// Turns the adapters off until the returned scope is disposed (then restores the previous state). The decoder then
+    /// computes the base model: the right DPO reference for a fresh adapter only. When training continues a loaded
+    /// adapter, the reference is that adapter's initial state (TRL's frozen "ref" adapter; trl#1365): precompute the
+    /// reference log-probs before the first step, or load a second copy, instead of disabling.
+    /// </summary>
     public IDisposable Disable()
     {
         var previous = Enabled;

@@ -137,6 +137,31 @@ public sealed class PeftFolderTests(ITestOutputHelper output) : IDisposable
         Assert.Throws<InvalidOperationException>(() => LoraMerge.MergeAndUnload(adapters));
     }
 
+    [Theory]
+    [InlineData("llama", false)]   // default targets, alpha/r
+    [InlineData("qwen2", true)]    // every projection and lm_head, rsLoRA alpha/√r
+    public void An_independent_python_reading_of_the_peft_folder_gives_our_adapter_logits(string family, bool rsLora)
+    {
+        var targets = family == "qwen2" ? [.. LoraConfig.DecoderLinears, "lm_head"] : LoraConfig.DecoderLinears;
+        var (model, adapters) = Trained(family, new LoraConfig { R = 4, Alpha = 6, TargetModules = targets, UseRsLora = rsLora });
+        using var _m = model;
+        using var _a = adapters;
+        using var ids = Batch();
+        var ours = Logits(model, ids);
+        var rows = ids.ToArray<long>().Chunk(12).ToArray();                          // (4, 12) as nested lists
+        var idsPath = Sub("ids.json");
+        File.WriteAllText(idsPath, JsonSerializer.Serialize(rows));
+        var outPath = Sub("logits.f32");
+        RunPython("tests/Toolkit.Train.Tests/Lora/peft_lora_forward.py", Sub("base"), Sub("adapter"), idsPath, outPath);
+        var python = Floats(File.ReadAllBytes(outPath));
+        float[] baseLogits;
+        using (adapters.Disable()) baseLogits = Logits(model, ids);
+        var diff = MaxAbsDiff(ours, python);
+        output.WriteLine($"{family} rsLoRA={rsLora}: adapter effect {MaxAbsDiff(ours, baseLogits):E2}; ours vs python PEFT reading: max |diff| {diff:E2}");
+        Assert.True(MaxAbsDiff(ours, baseLogits) > 1e-3, "the trained adapters do not change the logits, so the test would prove nothing");
+        Assert.True(diff <= 1e-4, $"max |diff| {diff}");
+    }
+
     [Fact]
     public void A_config_that_does_not_match_the_tensors_is_refused_naming_file_and_key()
     {
