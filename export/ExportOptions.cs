@@ -15,8 +15,10 @@ public enum ExportDtype
 public enum ExportOps
 {
     /// <summary>
-    /// Default-domain ONNX opset 17 plus the ONNX Runtime contrib ops that run faster on ORT's CPU EP
-    /// (com.microsoft SkipSimplifiedLayerNormalization and RotaryEmbedding; see the README for measurements).
+    /// Default-domain ONNX opset 17 plus the ONNX Runtime contrib ops ORT-GenAI's builder uses on CPU that give exact
+    /// parity here: com.microsoft SkipSimplifiedLayerNormalization (residual add + RMSNorm) and RotaryEmbedding.
+    /// Attention stays in standard ops (GroupQueryAttention derives positions from seqlens_k, so left padding would
+    /// break). `make bench --only export` compares this form with <see cref="Standard"/>.
     /// </summary>
     OrtContrib,
     /// <summary>Only default-domain ONNX opset 17 ops, so any ONNX tool (and onnx.checker with full shape inference) can read the whole graph.</summary>
