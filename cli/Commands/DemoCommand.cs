@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Spectre.Console;
 using Toolkit.Cli.Demo;
+using Toolkit.Train.Data.Synthetic;
 
 namespace Toolkit.Cli.Commands;
 
@@ -16,6 +17,9 @@ static class DemoCommand
             var dir = Directory.CreateDirectory(parse.GetValue(work)!).FullName;
             AnsiConsole.Write(new Rule("[yellow]1. engines: libtorch and ONNX Runtime[/]").LeftJustified());
             EnginesDemo.Run(dir);
+            var task = new SyntheticTask();
+            AnsiConsole.Write(new Rule("[yellow]2. tokenizer and chat template[/]").LeftJustified());
+            TokenizerDemo.Run(dir, task, vocabSize: 4096);
             return 0;
         });
         return command;
