@@ -85,7 +85,9 @@ public sealed class Trainer(TrainOptions options, Policy policy, IObjective obje
         }
 
         var clock = Stopwatch.StartNew();
-        var trainLossWindow = new List<double>();
+        // train losses since the last validation (for train_eval_gap), rebuilt from the log on resume
+        var trainLossWindow = _metrics.Read().Select(r => r.ToDictionary(kv => kv.Key, kv => kv.Value))
+            .Reverse().TakeWhile(r => !r.ContainsKey("eval_loss")).Select(r => r.GetValueOrDefault("loss")).Reverse().ToList();
         var step = start;
         var lastSaved = start;
         var early = false;
