@@ -98,7 +98,8 @@ public sealed class DecoderWeights : IDisposable
         var data = new List<ITensorData>();
         foreach (var (name, t) in All)
         {
-            using var cast = t.detach().to(dtype).contiguous();
+            using var scope = torch.NewDisposeScope();
+            var cast = t.detach().to(dtype).contiguous();
             var bytes = new byte[cast.numel() * ItemSize(dtype)];
             cast.CopyTo<byte>(bytes);
             data.Add(new TensorBytes(name, ToSafetensors(dtype), cast.shape, bytes));
