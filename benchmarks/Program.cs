@@ -20,6 +20,7 @@ static class Program
             ("ort", OrtBench.Run),
             ("export", ExportBench.Run),
             ("tokenizer", TokenizerBench.Run),
+            ("decode", DecodeBench.Run),
             ("dpo", DpoStepBench.Run),
         };
         foreach (var (name, run) in groups)
