@@ -16,6 +16,8 @@ static class Program
             TemplateCommand.Create(),
             TrainTokenizerCommand.Create(),
             InitModelCommand.Create(),
+            GenerateCommand.Create(),
+            ChatCommand.Create(),
         };
         try
         {
