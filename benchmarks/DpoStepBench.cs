@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Toolkit.Core.Checkpoints;
 using Toolkit.Train.Losses;
 using Toolkit.Train.Model;
@@ -14,7 +15,8 @@ namespace Toolkit.Benchmarks;
 /// ratios. Variants: "same algorithm" (policy + frozen reference copy, chosen and rejected in one 2B-row forward, summed
 /// log-probs; the baseline's algorithm, with our chunked lm_head over completion positions only) and "precomputed ref +
 /// packed" (reference log-probs computed once and the reference model freed; prompt + chosen + rejected in one row).
-/// Peak RSS is VmHWM over the timed steps (reset through /proc/self/clear_refs after the warm-up step), process-wide.
+/// Peak RSS is VmHWM over the timed steps, process-wide (reset through /proc/self/clear_refs after the warm-up step and a
+/// malloc_trim, on both sides; the RSS at that reset is recorded too: runtime, libraries, weights, optimizer state).
 /// GFLOP/s: the standard algorithm's model FLOPs (policy 6·N·tokens + reference 2·N·tokens + attention) per second,
 /// against the GEMM peak measured here at 2048³ for that precision.
 /// </summary>
@@ -35,16 +37,17 @@ static class DpoStepBench
             if (py.GetProperty("threads").GetInt32() != threads)
                 throw new InvalidOperationException($"baseline ran with {py.GetProperty("threads")} threads, ours with {threads}");
             double pyStep = py.GetProperty("step_s").GetDouble(), pyRss = py.GetProperty("peak_rss_mb").GetDouble();
-            var peak = GemmPeak(dtype);
             var flops = StepFlops(config, pairs);
-            foreach (var packed in new[] { false, true })
+            var measured = new[] { false, true }.Select(packed => (packed, m: Measure(config, pairs, dtype, packed, steps))).ToList();
+            var peak = GemmPeak(dtype);   // after the steps, so its buffers are not in their RSS
+            foreach (var (packed, (step, rss, rssAtReset)) in measured)
             {
-                var (step, rss) = Measure(config, pairs, dtype, packed, steps);
                 var variant = packed ? "precomputed ref + packed" : "same algorithm";
                 var settings = new Dictionary<string, object>
                 {
                     ["preset"] = preset, ["pairs"] = pairs, ["seq"] = Seq, ["dtype"] = name, ["threads"] = threads, ["steps"] = steps,
                     ["ours_step_s"] = step, ["baseline_step_s"] = pyStep,
+                    ["ours_rss_at_reset_mb"] = rssAtReset, ["baseline_rss_at_reset_mb"] = py.GetProperty("rss_at_reset_mb").GetDouble(),
                     ["ours_gflops"] = flops / step / 1e9, ["baseline_gflops"] = flops / pyStep / 1e9, ["gemm_peak_gflops"] = peak,
                 };
                 results.Higher($"dpo step {preset} {name} {variant}", tokens / step, tokens / pyStep, "tok/s", settings);
@@ -60,8 +63,11 @@ static class DpoStepBench
         return [.. Enumerable.Range(0, pairs).Select(_ => (Tokens(Seq / 2), Tokens(Seq / 2), Tokens(Seq / 2)))];
     }
 
-    /// <summary>Median seconds per step over <paramref name="steps"/> after one warm-up step, and the peak RSS (MB) over them.</summary>
-    static (double StepS, double PeakMb) Measure(ModelConfig config, int pairs, ScalarType dtype, bool packed, int steps)
+    /// <summary>
+    /// Median seconds per step over <paramref name="steps"/> after one warm-up step, the peak RSS (MB) over them, and the
+    /// RSS when the peak was reset (after the warm-up and a malloc_trim, as the baseline does).
+    /// </summary>
+    static (double StepS, double PeakMb, double RssAtResetMb) Measure(ModelConfig config, int pairs, ScalarType dtype, bool packed, int steps)
     {
         var pairList = Data(config, pairs).Select(p => new TokenPair(p.Prompt, p.Chosen, p.Rejected)).ToList();
         var options = new LossOptions { Beta = Beta };
@@ -103,7 +109,9 @@ static class DpoStepBench
             Step();
             GC.Collect();
             GC.WaitForPendingFinalizers();
+            malloc_trim(0);
             File.WriteAllText("/proc/self/clear_refs", "5");
+            var rssAtReset = Status("VmRSS:");
             var times = new double[steps];
             var sw = new Stopwatch();
             for (var i = 0; i < steps; i++)
@@ -113,7 +121,7 @@ static class DpoStepBench
                 times[i] = sw.Elapsed.TotalSeconds;
             }
             Array.Sort(times);
-            return (times[steps / 2], PeakRssMb());
+            return (times[steps / 2], Status("VmHWM:"), rssAtReset);
         }
         finally
         {
@@ -127,13 +135,18 @@ static class DpoStepBench
         return (c.Sum, r.Sum);
     }
 
-    static double PeakRssMb()
+    /// <summary>A kB field of /proc/self/status (VmRSS, VmHWM) in MB.</summary>
+    static double Status(string key)
     {
         foreach (var line in File.ReadLines("/proc/self/status"))
-            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+            if (line.StartsWith(key, StringComparison.Ordinal))
                 return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0;
-        throw new InvalidOperationException("VmHWM not found in /proc/self/status");
+        throw new InvalidOperationException($"{key} not found in /proc/self/status");
     }
+
+    /// <summary>glibc: returns freed heap memory to the OS, so the peak that follows is the step's, not an earlier config's.</summary>
+    [DllImport("libc.so.6", EntryPoint = "malloc_trim")]
+    static extern int malloc_trim(nuint pad);
 
     /// <summary>Model FLOPs of one standard DPO step: policy forward + backward (3×) and reference forward (1×) over 2B rows.</summary>
     static double StepFlops(ModelConfig c, int pairs)

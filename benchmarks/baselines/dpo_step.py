@@ -2,15 +2,16 @@
 
 Usage: /usr/bin/python3 dpo_step.py THREADS PRESET PAIRS SEQ DTYPE STEPS
   PRESET: tiny | llama-125m (shapes as train/Model/Presets.cs); DTYPE: float32 | bfloat16 (CPU autocast).
-Prints one JSON line: {"step_s": median seconds per step, "peak_rss_mb": VmHWM during the timed steps, "threads": n,
+Prints one JSON line: {"step_s": median seconds per step, "peak_rss_mb": VmHWM during the timed steps, "rss_at_reset_mb", "threads": n,
 "loss0": first step's loss}.
 What a step is (the same algorithm as the C# "same algorithm" variant, and as TRL does it): policy and a frozen
 reference copy; chosen and rejected concatenated into one 2B-row forward of SEQ tokens each (prompt SEQ/2, completion
 SEQ/2); full (2B, T, V) logits, log_softmax in float32, gather, masked sum (summed log-probs); reference forward under
 no_grad; DPO sigmoid loss (beta 0.1); backward; AdamW step. Weights float32; bf16 via torch.autocast("cpu").
-Peak RSS: /proc/self/clear_refs "5" resets VmHWM after setup, so the figure covers the training steps.
+Peak RSS: after the warm-up step, malloc_trim(0) then /proc/self/clear_refs "5" resets VmHWM, so the figure is the
+process's peak during the timed steps; rss_at_reset_mb is the RSS at that moment (interpreter, torch, weights, AdamW state).
 """
-import copy, json, math, statistics, sys, time
+import copy, ctypes, json, math, statistics, sys, time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -86,9 +87,9 @@ def logps(model, ids, labels):
     tok = lp.gather(-1, y.clamp(min=0).unsqueeze(-1)).squeeze(-1)
     return (tok * m).sum(-1)
 
-def rss_peak_mb():
+def status_mb(key):
     for line in open("/proc/self/status"):
-        if line.startswith("VmHWM:"): return int(line.split()[1]) / 1024
+        if line.startswith(key): return int(line.split()[1]) / 1024
     return float("nan")
 
 def main():
@@ -118,11 +119,13 @@ def main():
         return loss.item()
 
     loss0 = step()                                             # warm-up (allocates AdamW state)
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
     with open("/proc/self/clear_refs", "w") as f: f.write("5")
+    rss_at_reset = status_mb("VmRSS:")
     times = []
     for _ in range(steps):
         t0 = time.perf_counter(); step(); times.append(time.perf_counter() - t0)
-    print(json.dumps({"step_s": statistics.median(times), "peak_rss_mb": rss_peak_mb(), "threads": torch.get_num_threads(), "loss0": loss0}))
+    print(json.dumps({"step_s": statistics.median(times), "peak_rss_mb": status_mb("VmHWM:"), "rss_at_reset_mb": rss_at_reset, "threads": torch.get_num_threads(), "loss0": loss0}))
 
 if __name__ == "__main__":
     main()

@@ -23,10 +23,16 @@ public static class CompletionLogps
     public const int DefaultChunk = 512;
 
     /// <summary>Runs <paramref name="model"/> on <paramref name="batch"/> and returns its (S) sums, counts and logit sums.</summary>
+    /// <remarks>
+    /// The forward runs in its own dispose scope and only the (S) results leave it: the forward's temporaries that autograd
+    /// does not keep (upcasts, masked scores, repeated K/V, logits blocks) are freed before the caller's backward pass.
+    /// </remarks>
     public static SequenceLogps Compute(Decoder model, LogpBatch batch, int chunk = DefaultChunk)
     {
+        using var scope = torch.NewDisposeScope();
         var hidden = model.Hidden(batch.Ids, batch.AttentionMask, batch.PositionIds, batch.Allowed);   // (B, T, E)
-        return FromHidden(model, hidden, batch.Targets, chunk);
+        var r = FromHidden(model, hidden, batch.Targets, chunk);
+        return new SequenceLogps(r.Sum.MoveToOuterScope(), r.Count.MoveToOuterScope(), r.LogitsSum?.MoveToOuterScope(), r.Vocab);
     }
 
     /// <summary>The lm_head part of <see cref="Compute"/> on final hidden states (B, T, E) already computed.</summary>
