@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using Xunit.Abstractions;
 
@@ -61,22 +60,5 @@ public sealed class RoundTripAndStreamingTests(ITestOutputHelper output)
         output.WriteLine($"{model}: streaming {same}/{2 * corpus.Length} decodes identical to the full decode; {heldBack} steps held back a partial character");
         Assert.True(same == 2 * corpus.Length && firstBad == null, firstBad);
         Assert.True(heldBack > 0, "the corpus never split a character across ids, so the test proved nothing about partial characters");
-    }
-
-    [Fact]
-    public void Encoding_is_fast_enough_for_English()
-    {
-        // Guard against a broken cache or a pathological regex: ~1M tokens/s is the aim (see benchmarks/TokenizerBench.cs
-        // for the measured figure); the floor here is 4x below it so a loaded CI machine does not fail it.
-        var tok = TokenizerOracle.Model("qwen3");
-        var lines = TokenizerOracle.Corpus().Where(l => l.All(c => c < 128)).ToArray();
-        foreach (var l in lines) tok.Encode(l); // warm-up
-        var tokens = 0L;
-        var sw = Stopwatch.StartNew();
-        while (sw.Elapsed.TotalSeconds < 1)
-            foreach (var l in lines) tokens += tok.Encode(l).Length;
-        var rate = tokens / sw.Elapsed.TotalSeconds;
-        output.WriteLine($"qwen3: {rate / 1e6:F2}M tokens/s encoding {lines.Length} ASCII corpus lines on one thread");
-        Assert.True(rate > 250_000, $"encoding ran at {rate:F0} tokens/s");
     }
 }
