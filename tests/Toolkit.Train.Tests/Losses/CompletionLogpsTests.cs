@@ -185,6 +185,34 @@ public sealed class CompletionLogpsTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Sft_loss_equals_cross_entropy_with_ignore_index_over_shifted_labels()
+    {
+        using var model = SmallModel(seed: 23);
+        var pairs = RandomPairs(4, seed: 24);
+        using var scope = torch.NewDisposeScope();
+        var batch = PairLayouts.Completions([.. pairs.Select(p => (p.Prompt, p.Chosen))]);
+        var ours = SftLoss.Compute(CompletionLogps.Compute(model, batch, chunk: 5));
+        // libtorch's own masked NLL: logits (B, T-1, V) against labels shifted left, -100 ignored, token mean
+        long b = batch.Ids.size(0), t = batch.Ids.size(1);
+        var logits = model.Forward(batch.Ids, batch.AttentionMask).narrow(1, 0, t - 1).reshape(b * (t - 1), Vocab);
+        var labels = torch.tensor(Labels(batch), [b, t]).narrow(1, 1, t - 1).reshape(b * (t - 1));
+        var reference = torch.nn.functional.cross_entropy(logits, labels, ignore_index: -100).item<float>();
+        output.WriteLine($"SFT loss {ours.Metrics["loss"]:F7} vs cross_entropy {reference:F7}");
+        Assert.Equal(reference, ours.Loss.item<double>(), 5);
+        Assert.Equal(pairs.Sum(p => p.Chosen.Length), ours.Metrics["num_tokens"]);
+    }
+
+    [Fact]
+    public void Kto_mismatched_pairs_rotate_completions_by_one()
+    {
+        (long[], long[])[] examples = [([1], [10]), ([2], [20]), ([3], [30])];
+        var m = PairLayouts.Mismatched(examples);
+        Assert.Equal([1L, 2, 3], m.Select(e => e.Prompt[0]));
+        Assert.Equal([20L, 30, 10], m.Select(e => e.Completion[0]));
+        Assert.Throws<ArgumentException>(() => PairLayouts.Mismatched([([1], [10])]));
+    }
+
+    [Fact]
     public void Bad_batches_are_refused_with_the_row_named()
     {
         var pairs = RandomPairs(3, seed: 22);
