@@ -16,6 +16,7 @@ static class Program
             TemplateCommand.Create(),
             TrainTokenizerCommand.Create(),
             InitModelCommand.Create(),
+            TrainCommand.Create(),
             GenerateCommand.Create(),
             ChatCommand.Create(),
         };
