@@ -67,11 +67,11 @@ static class TrainKit
         return dir;
     }
 
-    /// <summary>DPO options on the small model and synthetic pairs: fp32, 1 thread, no warmup, few steps.</summary>
+    /// <summary>DPO options on the small model and synthetic pairs: fp32, no warmup, few steps; threads left as the process has them (same-process comparisons stay exact).</summary>
     public static PreferenceOptions Dpo(string outDir, string kind = "dpo") => PreferenceOptions.For(kind) with
     {
         Model = ModelDir, Data = Pairs, OutputDir = outDir, LearningRate = 1e-3, MaxSteps = 4, PerDeviceTrainBatchSize = 4,
-        PerDeviceEvalBatchSize = 8, Bf16 = false, Threads = 1, WarmupRatio = 0, ValidationSplit = 0.1, EvalSteps = 0,
+        PerDeviceEvalBatchSize = 8, Bf16 = false, WarmupRatio = 0, ValidationSplit = 0.1, EvalSteps = 0,
         SaveSteps = 0, MaxLength = 96,
     };
 
@@ -79,7 +79,7 @@ static class TrainKit
     public static SftOptions SftRun(string outDir) => new()
     {
         Model = ModelDir, Data = Sft, OutputDir = outDir, LearningRate = 3e-3, MaxSteps = 4, PerDeviceTrainBatchSize = 4,
-        PerDeviceEvalBatchSize = 8, Bf16 = false, Threads = 1, WarmupRatio = 0, ValidationSplit = 0.1, EvalSteps = 0,
+        PerDeviceEvalBatchSize = 8, Bf16 = false, WarmupRatio = 0, ValidationSplit = 0.1, EvalSteps = 0,
         SaveSteps = 0, MaxLength = 96,
     };
 

@@ -179,4 +179,18 @@ public class TrainerTests
         Assert.True(File.Exists(Path.Combine(o.OutputDir!, "adapter_model.safetensors")));
         Assert.False(File.Exists(Path.Combine(o.OutputDir!, "model.safetensors")));
     }
+    [Fact]
+    public void Early_stopping_ends_the_run_when_eval_loss_stops_improving_and_still_writes_the_model()
+    {
+        // threshold 100: after the first validation nothing counts as an improvement, so patience 2 stops at the 3rd
+        var o = TrainKit.Dpo(TrainKit.NewOut("early")) with { MaxSteps = 20, EvalSteps = 1, EarlyStoppingPatience = 2, EarlyStoppingThreshold = 100 };
+        var log = new List<string>();
+        var (m, _) = TrainKit.Run(o, log: log);
+        Assert.Equal(3, m.Count);
+        Assert.Contains(log, l => l.StartsWith("early stopping at step 3"));
+        var state = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(o.OutputDir!, "trainer_state.json")))!;
+        Assert.True((bool)state["early_stopped"]!);
+        Assert.Equal(1, (int)state["best_step"]!);
+        Assert.True(File.Exists(Path.Combine(o.OutputDir!, "model.safetensors")));
+    }
 }
