@@ -44,11 +44,14 @@ public sealed class LifecycleTests(ServerFixture f, ITestOutputHelper output)
     {
         await using var server = await ServerKit.Start(f, o => o with { MaxConcurrency = 1, MaxQueue = 0 });
         using var http = ServerKit.Http(server);
+        // a client that hangs up: no draining of the rest of the response to reuse the connection (SocketsHttpHandler's default)
+        using var hangUp = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = server.BaseAddress };
+        hangUp.DefaultRequestHeaders.Authorization = http.DefaultRequestHeaders.Authorization;
         // 200 tokens that cannot end early (min_tokens blocks EOS): long enough to be cut off mid-way
         var body = ServerKit.Body(server, ServerKit.Questions[0], 200, stream: true, edit: b => b["min_tokens"] = 200);
         using (var cancel = new CancellationTokenSource())
         {
-            var response = await http.SendAsync(new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = ServerKit.Json(body) },
+            var response = await hangUp.SendAsync(new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = ServerKit.Json(body) },
                 HttpCompletionOption.ResponseHeadersRead, cancel.Token);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancel.Token));
@@ -56,7 +59,9 @@ public sealed class LifecycleTests(ServerFixture f, ITestOutputHelper output)
             cancel.Cancel();
             response.Dispose();   // the connection closes
         }
-        Assert.True(await ServerKit.Eventually(() => server.Stats.Cancelled == 1), "the server should notice the disconnect");
+        var noticed = await ServerKit.Eventually(() => server.Stats.Cancelled == 1);
+        output.WriteLine($"completed {server.Stats.Completed}, cancelled {server.Stats.Cancelled}, failed {server.Stats.Failed}, tokens {server.Stats.CompletionTokens}");
+        Assert.True(noticed, "the server should notice the disconnect");
         Assert.True(await ServerKit.Eventually(() => server.Admission.Running == 0), "the slot should be freed once the generator stops");
         Assert.Equal(0, server.Stats.Completed);
 
