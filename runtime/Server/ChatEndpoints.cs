@@ -112,9 +112,10 @@ internal sealed class ChatEndpoints(ChatEngine engine, AdmissionQueue admission,
     {
         ChatOutcome outcome;
         try { outcome = await OffThread(() => engine.Run(prepared, _ => { }, ctx.RequestAborted)); }
-        catch (OperationCanceledException)
+        catch (GenerationCancelledException e)
         {
             stats.OnCancelled();
+            stats.OnDiscarded(e.Tokens);
             return;
         }
         catch (Exception e)
@@ -142,6 +143,7 @@ internal sealed class ChatEndpoints(ChatEngine engine, AdmissionQueue admission,
         ctx.Response.ContentType = "text/event-stream; charset=utf-8";
         ctx.Response.Headers.CacheControl = "no-cache";
         ctx.Response.Headers["X-Accel-Buffering"] = "no";
+        var delivered = false;
         try
         {
             await Event(ctx, OpenAiJson.Chunk(id, now, modelName, new JsonObject { ["role"] = "assistant", ["content"] = "" }), cancel.Token);
@@ -153,6 +155,7 @@ internal sealed class ChatEndpoints(ChatEngine engine, AdmissionQueue admission,
             await ctx.Response.WriteAsync("data: [DONE]\n\n", cancel.Token);
             await ctx.Response.Body.FlushAsync(cancel.Token);
             stats.OnCompleted(outcome.CompletionTokens);
+            delivered = true;
         }
         catch (Exception e) when (e is OperationCanceledException or IOException || ctx.RequestAborted.IsCancellationRequested)
         {
@@ -169,7 +172,13 @@ internal sealed class ChatEndpoints(ChatEngine engine, AdmissionQueue admission,
         finally
         {
             cancel.Cancel();   // stop the generator if this side ended first
-            try { await generation; } catch (Exception) { /* reported above */ }   // the slot is freed only after the generator stops
+            try   // the slot is freed only after the generator stops
+            {
+                var outcome = await generation;
+                if (!delivered) stats.OnDiscarded(outcome.CompletionTokens);
+            }
+            catch (GenerationCancelledException e) { stats.OnDiscarded(e.Tokens); }
+            catch (Exception) { /* reported above */ }
         }
     }
 

@@ -94,20 +94,28 @@ public sealed class ChatEngine
     /// <summary>
     /// Generates the answer to <paramref name="chat"/>, calling <paramref name="onText"/> with each new piece of text.
     /// Blocks (run it off the request thread). <paramref name="cancel"/> is checked before every token: a cancelled
-    /// request stops within one decode step and throws <see cref="OperationCanceledException"/>.
+    /// request stops within one decode step and throws <see cref="GenerationCancelledException"/>.
     /// </summary>
     public ChatOutcome Run(PreparedChat chat, Action<string> onText, CancellationToken cancel)
     {
-        cancel.ThrowIfCancellationRequested();
+        if (cancel.IsCancellationRequested) throw new GenerationCancelledException(0, cancel);
         using var generator = new Generator(_model, chat.Params);
         generator.AppendTokens(chat.PromptIds);   // prefill
         while (!generator.IsDone())
         {
-            cancel.ThrowIfCancellationRequested();
+            if (cancel.IsCancellationRequested) throw new GenerationCancelledException(generator.GetGeneratedTokens(0).Length, cancel);
             generator.GenerateNextToken();
             if (generator.TakeNewText(0) is { Length: > 0 } piece) onText(piece);
         }
         if (generator.TakeNewText(0) is { Length: > 0 } rest) onText(rest);
         return new ChatOutcome(generator.GetText(0), generator.GetFinishReason(0), chat.PromptIds.Length, generator.GetGeneratedTokens(0).Length);
     }
+}
+
+/// <summary>A generation stopped by its cancellation token (client gone, server cut off), after <see cref="Tokens"/> tokens.</summary>
+public sealed class GenerationCancelledException(int tokens, CancellationToken token)
+    : OperationCanceledException($"generation cancelled after {tokens} tokens", token)
+{
+    /// <summary>Tokens generated before it stopped.</summary>
+    public int Tokens { get; } = tokens;
 }

@@ -47,8 +47,8 @@ public sealed class LifecycleTests(ServerFixture f, ITestOutputHelper output)
         // a client that hangs up: no draining of the rest of the response to reuse the connection (SocketsHttpHandler's default)
         using var hangUp = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = server.BaseAddress };
         hangUp.DefaultRequestHeaders.Authorization = http.DefaultRequestHeaders.Authorization;
-        // 200 tokens that cannot end early (min_tokens blocks EOS): long enough to be cut off mid-way
-        var body = ServerKit.Body(server, ServerKit.Questions[0], 200, stream: true, edit: b => b["min_tokens"] = 200);
+        // 220 tokens that cannot end early (min_tokens blocks EOS): long enough to be cut off mid-way
+        var body = ServerKit.Body(server, ServerKit.Questions[0], 220, stream: true, edit: b => b["min_tokens"] = 220);
         using (var cancel = new CancellationTokenSource())
         {
             var response = await hangUp.SendAsync(new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = ServerKit.Json(body) },
@@ -60,9 +60,10 @@ public sealed class LifecycleTests(ServerFixture f, ITestOutputHelper output)
             response.Dispose();   // the connection closes
         }
         var noticed = await ServerKit.Eventually(() => server.Stats.Cancelled == 1);
-        output.WriteLine($"completed {server.Stats.Completed}, cancelled {server.Stats.Cancelled}, failed {server.Stats.Failed}, tokens {server.Stats.CompletionTokens}");
         Assert.True(noticed, "the server should notice the disconnect");
         Assert.True(await ServerKit.Eventually(() => server.Admission.Running == 0), "the slot should be freed once the generator stops");
+        output.WriteLine($"the generator stopped after {server.Stats.DiscardedTokens} of 220 tokens");
+        Assert.InRange(server.Stats.DiscardedTokens, 0, 219);   // it stopped early, not at the end of the answer
         Assert.Equal(0, server.Stats.Completed);
 
         // the freed slot serves the next request (max_queue 0 would answer 429 if it were still held)
