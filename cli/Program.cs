@@ -17,8 +17,10 @@ static class Program
             TrainTokenizerCommand.Create(),
             InitModelCommand.Create(),
             TrainCommand.Create(),
+            ExportCommand.Create(),
             GenerateCommand.Create(),
             ChatCommand.Create(),
+            ServeCommand.Create(),
         };
         try
         {

@@ -11,7 +11,7 @@ static class DemoCommand
     public static Command Create()
     {
         var work = new Option<string>("--work") { Description = "Folder for the demo's outputs (created; reused runs are overwritten).", DefaultValueFactory = _ => "runs/demo" };
-        var command = new Command("demo", "Run the pipeline on the embedded default: engines check, tokenizer, chat template.") { work };
+        var command = new Command("demo", "Run the pipeline on the embedded default: engines, tokenizer and chat template, SFT then DPO of the tiny preset, export and judged generations on ONNX Runtime.") { work };
         command.SetAction(parse =>
         {
             var dir = Directory.CreateDirectory(parse.GetValue(work)!).FullName;
@@ -19,7 +19,8 @@ static class DemoCommand
             EnginesDemo.Run(dir);
             var task = new SyntheticTask();
             AnsiConsole.Write(new Rule("[yellow]2. tokenizer and chat template[/]").LeftJustified());
-            TokenizerDemo.Run(dir, task, vocabSize: 4096);
+            var tokenizer = TokenizerDemo.Run(dir, task, vocabSize: 4096);
+            PreferenceDemo.Run(dir, task, tokenizer);
             return 0;
         });
         return command;

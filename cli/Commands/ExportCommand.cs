@@ -1,0 +1,42 @@
+using System.CommandLine;
+using Toolkit.Core.Onnx;
+using Toolkit.Export;
+
+namespace Toolkit.Cli.Commands;
+
+/// <summary>
+/// `toolkit export --model DIR --out DIR [--dtype fp32|fp16] [--ops contrib|standard] [--external-data auto|always|never]`:
+/// an HF checkpoint folder → an ONNX Runtime GenAI model folder (model.onnx, genai_config.json, tokenizer files).
+/// </summary>
+static class ExportCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "HF checkpoint folder (config.json, *.safetensors, tokenizer files).", Required = true };
+        var output = new Option<string>("--out") { Description = "ONNX model folder to write.", Required = true };
+        var dtype = new Option<string>("--dtype") { Description = "fp32 (default; exact parity with the training model) or fp16 (weights, KV cache and logits).", DefaultValueFactory = _ => "fp32" };
+        var ops = new Option<string>("--ops") { Description = "contrib (default: ORT contrib ops SkipSimplifiedLayerNormalization and RotaryEmbedding, as ORT-GenAI's builder) or standard (default-domain opset 17 only, for any ONNX tool).", DefaultValueFactory = _ => "contrib" };
+        var external = new Option<string>("--external-data") { Description = "auto (default: weights in model.onnx.data above 1 GiB), always or never.", DefaultValueFactory = _ => "auto" };
+        var maxLength = new Option<int?>("--max-length") { Description = "genai_config.json search.max_length; default the model's context length." };
+        var command = new Command("export", "Export a checkpoint to an ONNX Runtime GenAI model folder.") { model, output, dtype, ops, external, maxLength };
+        command.SetAction(parse =>
+        {
+            var options = new ExportOptions
+            {
+                Dtype = parse.GetValue(dtype) switch { "fp32" => ExportDtype.Fp32, "fp16" => ExportDtype.Fp16, var d => throw new ArgumentException($"--dtype '{d}': use fp32 or fp16") },
+                Ops = parse.GetValue(ops) switch { "contrib" => ExportOps.OrtContrib, "standard" => ExportOps.Standard, var o => throw new ArgumentException($"--ops '{o}': use contrib or standard") },
+                ExternalData = parse.GetValue(external) switch
+                {
+                    "auto" => ExternalData.Auto, "always" => ExternalData.Always, "never" => ExternalData.Never,
+                    var e => throw new ArgumentException($"--external-data '{e}': use auto, always or never"),
+                },
+                MaxLength = parse.GetValue(maxLength),
+            };
+            var result = OnnxExporter.Export(parse.GetValue(model)!, parse.GetValue(output)!, options);
+            Console.WriteLine($"wrote {result.Folder}: {string.Join(", ", result.Files)}");
+            Console.WriteLine($"ops: {string.Join(", ", result.Ops)}");
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,58 @@
+using Toolkit.Core.Checkpoints;
+using Toolkit.Core.Templates;
+using Tokenizer = Toolkit.Core.Tokenizers.Tokenizer;
+using Toolkit.Export;
+using Toolkit.Runtime.Generation;
+using Toolkit.Train.Data;
+using Toolkit.Train.Data.Synthetic;
+using Toolkit.Train.Losses;
+using Toolkit.Train.Model;
+using Toolkit.Train.Torch;
+using Toolkit.Train.Training;
+
+namespace Toolkit.Cli.Demo;
+
+/// <summary>
+/// Held-out measurements of a checkpoint on the synthetic task: log-probs of held-out preference pairs (libtorch), and
+/// the rule-judged rate of good answers among greedy generations for held-out prompts (exported to ONNX, run on ORT).
+/// </summary>
+static class HeldOut
+{
+    /// <summary>Per held-out pair: (log π(chosen), log π(rejected)) summed over completion tokens.</summary>
+    public static (double Chosen, double Rejected)[] PairLogps(string checkpoint, string pairsFile)
+    {
+        var tok = Tokenizer.FromFolder(checkpoint);
+        var template = ChatTemplate.FromTokenizerConfig(Path.Combine(checkpoint, "tokenizer_config.json"));
+        var set = DataReader.Read(pairsFile, OnBadRow.Fail);
+        var pairs = new ExampleBuilder(tok, template, new TokenizeOptions { MaxLength = 256 }, set.Report).Pairs(set.Pairs);
+        using var folder = CheckpointFolder.Open(checkpoint);
+        using var model = new Decoder(DecoderWeights.Load(folder));
+        var padId = tok.PadId ?? tok.EosId ?? 0;
+        var result = new List<(double, double)>();
+        using var noGrad = torch.no_grad();
+        foreach (var chunk in pairs.Chunk(32))
+        {
+            using var scope = torch.NewDisposeScope();
+            var logps = CompletionLogps.Compute(model, PreferenceObjective.Layout(chunk, sharedPrompt: true, padId));
+            var (c, r) = logps.SplitPairs();
+            result.AddRange(c.Sum.ToArray<float>().Zip(r.Sum.ToArray<float>(), (a, b) => ((double)a, (double)b)));
+        }
+        return [.. result];
+    }
+
+    /// <summary>Exports <paramref name="checkpoint"/> to <paramref name="onnxFolder"/> and returns greedy answers to <paramref name="prompts"/> from ONNX Runtime.</summary>
+    public static IReadOnlyList<GenerationResult> Generate(string checkpoint, string onnxFolder, IReadOnlyList<string> prompts)
+    {
+        OnnxExporter.Export(checkpoint, onnxFolder);
+        using var model = new Model(onnxFolder);
+        return model.Generate(prompts, new GenerationOptions
+        {
+            Search = new Dictionary<string, double> { ["max_new_tokens"] = 40, ["do_sample"] = 0 },
+            BatchSize = 16,
+        });
+    }
+
+    /// <summary>Share of answers the synthetic task's rule accepts.</summary>
+    public static double GoodRate(IReadOnlyList<GenerationResult> answers) =>
+        answers.Count(a => SyntheticTask.Judge(a.Prompt, a.Text)) / (double)answers.Count;
+}
