@@ -128,4 +128,31 @@ public sealed class SyntheticTaskTests(ITestOutputHelper output)
         }
         finally { Directory.Delete(dir, recursive: true); }
     }
+
+    [Theory]
+    [InlineData("What is 3 plus 4? Answer in one sentence.", "The answer is 8.", true, true, false)]
+    [InlineData("What is 3 plus 4? Answer in one sentence.", "答案是7。", false, true, true)]
+    [InlineData("What is 3 plus 4? Answer in one sentence.", "7", false, false, true)]
+    [InlineData("What is 3 plus 4? Answer with the number only.", "8", true, true, false)]
+    [InlineData("12减5等于多少？用一句话回答。", "抱歉，我不能帮你做这件事。", true, false, false)]
+    public void Grades_name_the_criterion_an_answer_misses(string prompt, string answer, bool language, bool format, bool correct)
+    {
+        var g = SyntheticTask.GradeAnswer(prompt, answer);
+        Assert.Equal((language, format, correct), (g.Language, g.Format, g.Correct));
+        Assert.False(g.Good);
+    }
+
+    [Fact]
+    public void Grades_agree_with_the_judge_on_every_generated_answer()
+    {
+        var rows = Task.PreferenceRows();
+        foreach (var r in rows)
+        {
+            var prompt = User(r.Prompt);
+            foreach (var answer in new[] { Assistant(r.Chosen), Assistant(r.Rejected) })
+                Assert.Equal(SyntheticTask.Judge(prompt, answer), SyntheticTask.GradeAnswer(prompt, answer).Good);
+            var good = SyntheticTask.GradeAnswer(prompt, Assistant(r.Chosen));
+            Assert.True(good.Language && good.Format && good.Correct, $"chosen answer of '{prompt}' misses a criterion: {good}");
+        }
+    }
 }
