@@ -68,6 +68,8 @@ public sealed class Decoder : IDisposable
         var h = F.embedding(inputIds, Weights["model.embed_tokens.weight"]);  // (B, T, E)
         for (var i = 0; i < c.NumHiddenLayers; i++)
         {
+            // Each layer's intermediates are freed when it ends (autograd keeps what backward needs); only h leaves.
+            using var layer = torch.NewDisposeScope();
             var p = $"model.layers.{i}.";
             // 1) attention block
             var x = RmsNorm(h, Weights[p + "input_layernorm.weight"], c.RmsNormEps);
@@ -83,7 +85,7 @@ public sealed class Decoder : IDisposable
             x = RmsNorm(h, Weights[p + "post_attention_layernorm.weight"], c.RmsNormEps);
             var gate = Linear(x, p + "mlp.gate_proj").silu();                                                   // (B, T, F)
             var up = Linear(x, p + "mlp.up_proj");
-            h = h.add(Linear(gate.mul(up), p + "mlp.down_proj"));                                               // (B, T, E)
+            h = h.add(Linear(gate.mul(up), p + "mlp.down_proj")).MoveToOuterScope();                          // (B, T, E)
         }
         return RmsNorm(h, Weights["model.norm.weight"], c.RmsNormEps);
     }
