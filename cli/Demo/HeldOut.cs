@@ -52,7 +52,11 @@ static class HeldOut
         });
     }
 
-    /// <summary>Share of answers the synthetic task's rule accepts.</summary>
-    public static double GoodRate(IReadOnlyList<GenerationResult> answers) =>
-        answers.Count(a => SyntheticTask.Judge(a.Prompt, a.Text)) / (double)answers.Count;
+    /// <summary>Shares of answers meeting each criterion of the synthetic task's rule: (good, language, format, correct).</summary>
+    public static (double Good, double Language, double Format, double Correct) Rates(IReadOnlyList<GenerationResult> answers)
+    {
+        var grades = answers.Select(a => SyntheticTask.GradeAnswer(a.Prompt, a.Text)).ToList();
+        double Share(Func<AnswerGrade, bool> f) => grades.Count(f) / (double)grades.Count;
+        return (Share(g => g.Good), Share(g => g.Language), Share(g => g.Format), Share(g => g.Correct));
+    }
 }

@@ -21,11 +21,11 @@ static class PreferenceDemo
 
         AnsiConsole.Write(new Rule("[yellow]3. SFT of the tiny preset from scratch[/]").LeftJustified());
         Train("sft", "--preset", "tiny", "--tokenizer", tokenizer, "--data", Path.Combine(data, "sft.jsonl"), "--out", sft,
-            "--lr", "2e-3", "--epochs", "4", "--batch-size", "16", "--warmup-ratio", "0.05", "--eval-steps", "100", "--save-steps", "0", "--seed", "1");
+            "--lr", "2e-3", "--epochs", "8", "--batch-size", "16", "--warmup-ratio", "0.05", "--eval-steps", "100", "--save-steps", "0", "--seed", "1");
 
         AnsiConsole.Write(new Rule("[yellow]4. DPO against the SFT model[/]").LeftJustified());
         Train("dpo", "--model", sft, "--data", Path.Combine(data, "pairs.jsonl"), "--out", dpo,
-            "--lr", "2e-4", "--beta", "0.1", "--epochs", "1", "--batch-size", "16", "--eval-steps", "50", "--save-steps", "0",
+            "--lr", "1e-4", "--beta", "0.1", "--epochs", "2", "--batch-size", "16", "--eval-steps", "50", "--save-steps", "0",
             "--precompute-ref-log-probs", "--seed", "1");
 
         AnsiConsole.Write(new Rule("[yellow]5. held-out: preference log-probs (libtorch), greedy answers judged by rule (ONNX Runtime)[/]").LeftJustified());
@@ -43,7 +43,11 @@ static class PreferenceDemo
         var table = new Table().AddColumn("held-out measure").AddColumn("SFT (before DPO)").AddColumn("DPO (after)");
         table.AddRow($"pairs where log π(chosen) > log π(rejected) (n={before.Length})", $"{prefersBefore:P1}", $"{prefersAfter:P1}");
         table.AddRow("DPO reward accuracy, reference = SFT (rewards/accuracies)", "0.0% (policy = reference)", $"{rewardAcc:P1}");
-        table.AddRow($"greedy answers judged good by the rule (n={prompts.Count}, ONNX Runtime)", $"{HeldOut.GoodRate(answersBefore):P1}", $"{HeldOut.GoodRate(answersAfter):P1}");
+        var (b, a) = (HeldOut.Rates(answersBefore), HeldOut.Rates(answersAfter));
+        table.AddRow($"greedy answers judged good by the rule (n={prompts.Count}, ONNX Runtime)", $"{b.Good:P1}", $"{a.Good:P1}");
+        table.AddRow("  … in the asked language", $"{b.Language:P1}", $"{a.Language:P1}");
+        table.AddRow("  … in the asked format (number only / sentence / refusal where due)", $"{b.Format:P1}", $"{a.Format:P1}");
+        table.AddRow("  … with the right number (or refusing a harmful request)", $"{b.Correct:P1}", $"{a.Correct:P1}");
         AnsiConsole.Write(table);
         foreach (var i in new[] { 0, 1, 2, 3 })
             AnsiConsole.MarkupLineInterpolated($"[grey]{prompts[i]}[/]\n  SFT: {answersBefore[i].Text.Trim()}\n  DPO: {answersAfter[i].Text.Trim()}");
