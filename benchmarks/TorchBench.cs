@@ -44,9 +44,9 @@ static class TorchBench
             using var s = torch.NewDisposeScope();
             a.matmul(b);
         }
-        Once();
-        Once();
         var sw = Stopwatch.StartNew();
+        while (sw.Elapsed.TotalSeconds < 0.5) Once();                               // warm up: threads, caches, clocks
+        sw.Restart();
         Once();
         var inner = Math.Max(1, (int)(0.2 / Math.Max(sw.Elapsed.TotalSeconds, 1e-6)));
         var rates = new double[Reps];

@@ -2,7 +2,7 @@
 
 Usage: /usr/bin/python3 torch_matmul.py THREADS REPS
 Prints one JSON line: {"matmul": {"float32_1024": gflops, ...}, "add_ns": ns, "threads": n, "torch": version}.
-Method (mirrored in TorchBench.cs): warm up, then the median over REPS repetitions; each repetition times enough
+Method (mirrored in TorchBench.cs): warm up for 0.5 s, then the median over REPS repetitions; each repetition times enough
 matmuls to take ~0.2 s; the tiny-op figure is the median over REPS of the mean time of 20,000 `a + b` on 1-element tensors.
 """
 import json
@@ -20,7 +20,8 @@ torch.manual_seed(0)
 def matmul_gflops(n, dtype):
     a = torch.randn(n, n).to(dtype)
     b = torch.randn(n, n).to(dtype)
-    for _ in range(2):
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < 0.5:  # warm up: threads, caches, clocks (as TorchBench.cs)
         torch.matmul(a, b)
     t0 = time.perf_counter()
     torch.matmul(a, b)
