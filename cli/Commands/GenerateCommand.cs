@@ -60,7 +60,10 @@ static class GenerateCommand
         ["finish_reason"] = r.Finish == FinishReason.Length ? "length" : "stop",
         ["prompt_tokens"] = r.PromptTokens,
         ["completion_tokens"] = r.Tokens.Length,
-    }.ToJsonString();
+    }.ToJsonString(Readable);
+
+    /// <summary>Non-ASCII text written as itself (UTF-8), not as \uXXXX escapes: answers stay readable in the file.</summary>
+    static readonly System.Text.Json.JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     static List<(JsonNode? Id, string Prompt)> ReadPrompts(string[] args, string? file)
     {
