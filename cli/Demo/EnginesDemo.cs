@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using Spectre.Console;
 using Toolkit.Core.Onnx;
 using Toolkit.Runtime.Ort;
@@ -45,7 +44,7 @@ static class EnginesDemo
 
         // The same function as an ONNX graph, run on ONNX Runtime.
         var path = Path.Combine(workDir, "mlp.onnx");
-        File.WriteAllBytes(path, MlpGraph(w1, b1, w2, b2).ToByteArray());
+        OnnxModelWriter.Save(MlpGraph(w1, b1, w2, b2), path);
         using var session = OrtSession.Load(path);
         var xs = x.ToArray<float>();
         using var input = OrtValue.FromArray(xs, xs.Length, 1);
@@ -61,39 +60,14 @@ static class EnginesDemo
         if (diff > 1e-5) throw new InvalidOperationException($"ONNX Runtime and libtorch disagree on the MLP: max |diff| {diff}");
     }
 
+    /// <summary>The MLP's forward as an ONNX graph: y = relu(x·w1 + b1)·w2 + b2, x (N, 1).</summary>
     static ModelProto MlpGraph(Tensor w1, Tensor b1, Tensor w2, Tensor b2)
     {
-        var g = new GraphProto { Name = "mlp" };
-        g.Input.Add(Value("x", "n", 1));
-        g.Output.Add(Value("y", "n", 1));
-        foreach (var (name, t) in new[] { ("w1", w1), ("b1", b1), ("w2", w2), ("b2", b2) })
-        {
-            var init = new TensorProto { Name = name, DataType = (int)DataType.Float, RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(t.detach().ToArray<float>().AsSpan())) };
-            init.Dims.AddRange(t.shape);
-            g.Initializer.Add(init);
-        }
-        void Node(string op, string output, params string[] inputs)
-        {
-            var n = new NodeProto { OpType = op, Name = output };
-            n.Input.AddRange(inputs);
-            n.Output.Add(output);
-            g.Node.Add(n);
-        }
-        Node("MatMul", "h1", "x", "w1");
-        Node("Add", "h2", "h1", "b1");
-        Node("Relu", "h3", "h2");
-        Node("MatMul", "h4", "h3", "w2");
-        Node("Add", "y", "h4", "b2");
-        var model = new ModelProto { IrVersion = 8, ProducerName = "toolkit-demo", Graph = g };
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
-        return model;
-    }
-
-    static ValueInfoProto Value(string name, string batch, long width)
-    {
-        var shape = new TensorShapeProto();
-        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = batch });
-        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = width });
-        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)DataType.Float, Shape = shape } } };
+        var g = new OnnxGraph("mlp");
+        OnnxValue Weight(string name, Tensor t) => g.Initializer(name, t.detach().ToArray<float>(), t.shape);
+        var x = g.Input("x", DataType.Float, "n", 1L);
+        var h = g.Op("Relu", [g.Add(g.MatMul(x, Weight("w1", w1)), Weight("b1", b1))]);
+        g.Output(g.Add(g.MatMul(h, Weight("w2", w2)), Weight("b2", b2)), "y", DataType.Float, "n", 1L);
+        return g.ToModel("toolkit-demo");
     }
 }
