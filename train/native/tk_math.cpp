@@ -118,18 +118,9 @@ TK_API tk_tensor_t tk_tensor_logsumexp(tk_tensor_t a, int64_t dim, int32_t keepd
 // ---- comparisons, logic, selection ----------------------------------------------------------------------------------
 // op: 0 eq, 1 ne, 2 lt, 3 le, 4 gt, 5 ge
 namespace {
-at::Tensor compare(const at::Tensor& a, const at::Tensor& b, int32_t op) {
-  switch (op) {
-    case 0: return at::eq(a, b);
-    case 1: return at::ne(a, b);
-    case 2: return at::lt(a, b);
-    case 3: return at::le(a, b);
-    case 4: return at::gt(a, b);
-    case 5: return at::ge(a, b);
-  }
-  throw std::invalid_argument("unknown comparison op " + std::to_string(op));
-}
-at::Tensor compare(const at::Tensor& a, const at::Scalar& b, int32_t op) {
+// B is at::Tensor or at::Scalar: the same six comparisons against either.
+template <class B>
+at::Tensor compare(const at::Tensor& a, const B& b, int32_t op) {
   switch (op) {
     case 0: return at::eq(a, b);
     case 1: return at::ne(a, b);
