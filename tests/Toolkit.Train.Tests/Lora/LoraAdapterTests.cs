@@ -3,6 +3,7 @@ using Toolkit.Train.Model;
 using Toolkit.Train.Torch;
 using Xunit.Abstractions;
 using static Toolkit.Train.Tests.Lora.LoraTestKit;
+using static Toolkit.Train.Tests.Oracle;
 
 namespace Toolkit.Train.Tests.Lora;
 

@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using Toolkit.Core.Checkpoints;
-using Toolkit.Core.Native;
 using Toolkit.Train.Lora;
 using Toolkit.Train.Model;
 using Toolkit.Train.Torch;
@@ -61,34 +59,11 @@ static class LoraTestKit
         return model.Forward(ids).to(ScalarType.Float32).ToArray<float>();
     }
 
-    public static double MaxAbsDiff(float[] a, float[] b)
-    {
-        Assert.Equal(a.Length, b.Length);
-        var worst = 0.0;
-        for (var i = 0; i < a.Length; i++) worst = Math.Max(worst, Math.Abs((double)a[i] - b[i]));
-        return worst;
-    }
-
     /// <summary>A second decoder with the same base weights, through a checkpoint written to <paramref name="dir"/>.</summary>
     public static Decoder Reload(string dir)
     {
         using var folder = CheckpointFolder.Open(dir);
         return new Decoder(DecoderWeights.Load(folder));
-    }
-
-    /// <summary>Runs a Python oracle under Debian's /usr/bin/python3 (python3-torch); <paramref name="script"/> is relative to the repo root.</summary>
-    public static void RunPython(string script, params string[] args)
-    {
-        var root = NativeLibraries.RepoRoot() ?? throw new InvalidOperationException("tests run from the checkout");
-        var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardError = true, RedirectStandardOutput = true };
-        psi.ArgumentList.Add(Path.Combine(root, script));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException("cannot start /usr/bin/python3: run `make test`, which installs python3-torch");
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var err = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        _ = stdout.Result;
-        Assert.True(p.ExitCode == 0, $"{script} failed ({p.ExitCode}); it needs Debian's python3-torch (make test installs it):\n{err}");
     }
 
     public static float[] Floats(byte[] bytes) => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).ToArray();

@@ -5,6 +5,7 @@ using Toolkit.Train.Lora;
 using Toolkit.Train.Model;
 using Xunit.Abstractions;
 using static Toolkit.Train.Tests.Lora.LoraTestKit;
+using static Toolkit.Train.Tests.Oracle;
 
 namespace Toolkit.Train.Tests.Lora;
 
@@ -152,7 +153,7 @@ public sealed class PeftFolderTests(ITestOutputHelper output) : IDisposable
         var idsPath = Sub("ids.json");
         File.WriteAllText(idsPath, JsonSerializer.Serialize(rows));
         var outPath = Sub("logits.f32");
-        RunPython("tests/Toolkit.Train.Tests/Lora/peft_lora_forward.py", Sub("base"), Sub("adapter"), idsPath, outPath);
+        Python("tests/Toolkit.Train.Tests/Lora/peft_lora_forward.py", Sub("base"), Sub("adapter"), idsPath, outPath);
         var python = Floats(File.ReadAllBytes(outPath));
         float[] baseLogits;
         using (adapters.Disable()) baseLogits = Logits(model, ids);

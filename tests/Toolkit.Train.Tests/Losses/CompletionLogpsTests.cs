@@ -3,6 +3,7 @@ using Toolkit.Train.Model;
 using Toolkit.Train.Torch;
 using Xunit.Abstractions;
 using static Toolkit.Train.Tests.Losses.LossTestKit;
+using static Toolkit.Train.Tests.Oracle;
 
 namespace Toolkit.Train.Tests.Losses;
 

@@ -3,6 +3,7 @@ using Toolkit.Train.Losses;
 using Toolkit.Train.Torch;
 using Xunit.Abstractions;
 using static Toolkit.Train.Tests.Losses.LossTestKit;
+using static Toolkit.Train.Tests.Oracle;
 
 namespace Toolkit.Train.Tests.Losses;
 
@@ -119,7 +120,7 @@ public sealed class LossParityTests(ITestOutputHelper output) : IDisposable
         var inPath = Path.Combine(dir, "in.json");
         var outPath = Path.Combine(dir, "out.json");
         File.WriteAllText(inPath, new JsonObject { ["cases"] = new JsonArray([.. cases.Select(c => (JsonNode)Serialize(c))]) }.ToJsonString());
-        RunPython("losses.py", inPath, outPath);
+        Python("tests/oracles/losses.py", inPath, outPath);
         var expected = JsonNode.Parse(File.ReadAllText(outPath))!["cases"]!.AsArray();
         Assert.Equal(cases.Count, expected.Count);
         for (var i = 0; i < cases.Count; i++)

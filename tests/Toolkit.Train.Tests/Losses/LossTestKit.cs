@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using Toolkit.Core.Checkpoints;
-using Toolkit.Core.Native;
 using Toolkit.Train.Losses;
 using Toolkit.Train.Model;
 using Toolkit.Train.Torch;
@@ -38,25 +36,5 @@ static class LossTestKit
     public static double[] ToDoubles(Tensor t)
     {
         using (torch.no_grad()) return t.detach().to(ScalarType.Float64).contiguous().ToArray<double>();
-    }
-
-    public static double MaxAbsDiff(IReadOnlyList<double> a, IReadOnlyList<double> b)
-    {
-        Assert.Equal(a.Count, b.Count);
-        var worst = 0.0;
-        for (var i = 0; i < a.Count; i++) worst = Math.Max(worst, Math.Abs(a[i] - b[i]));
-        return worst;
-    }
-
-    public static void RunPython(string script, params string[] args)
-    {
-        var root = NativeLibraries.RepoRoot() ?? throw new InvalidOperationException("tests run from the checkout");
-        var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardError = true, RedirectStandardOutput = true };
-        psi.ArgumentList.Add(Path.Combine(root, "tests", "oracles", script));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException("cannot start /usr/bin/python3: run `make test`, which installs python3-torch");
-        var err = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"{script} failed ({p.ExitCode}); it needs Debian's python3-torch (make test installs it):\n{err}");
     }
 }

@@ -2,6 +2,7 @@ using Toolkit.Train.Losses;
 using Toolkit.Train.Torch;
 using Xunit.Abstractions;
 using static Toolkit.Train.Tests.Losses.LossTestKit;
+using static Toolkit.Train.Tests.Oracle;
 
 namespace Toolkit.Train.Tests.Losses;
 

@@ -1,10 +1,9 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Toolkit.Core.Checkpoints;
-using Toolkit.Core.Native;
 using Toolkit.Train.Model;
 using Toolkit.Train.Torch;
 using Xunit.Abstractions;
+using static Toolkit.Train.Tests.Oracle;
 
 namespace Toolkit.Train.Tests.Model;
 
@@ -41,7 +40,7 @@ public sealed class DecoderTests(ITestOutputHelper output) : IDisposable
         var idsPath = Path.Combine(dir, "ids.json");
         File.WriteAllText(idsPath, JsonSerializer.Serialize(ids));
         var outPath = Path.Combine(dir, "logits.f32");
-        RunPython("llama_forward.py", dir, idsPath, outPath);
+        Python("tests/oracles/llama_forward.py", dir, idsPath, outPath);
         var expected = MemoryMarshalFloats(File.ReadAllBytes(outPath));
 
         using var folder = CheckpointFolder.Open(dir);
@@ -142,24 +141,4 @@ public sealed class DecoderTests(ITestOutputHelper output) : IDisposable
     }
 
     static float[] MemoryMarshalFloats(byte[] bytes) => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).ToArray();
-
-    static double MaxAbsDiff(float[] a, float[] b)
-    {
-        Assert.Equal(a.Length, b.Length);
-        var worst = 0.0;
-        for (var i = 0; i < a.Length; i++) worst = Math.Max(worst, Math.Abs((double)a[i] - b[i]));
-        return worst;
-    }
-
-    static void RunPython(string script, params string[] args)
-    {
-        var root = NativeLibraries.RepoRoot() ?? throw new InvalidOperationException("tests run from the checkout");
-        var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardError = true, RedirectStandardOutput = true };
-        psi.ArgumentList.Add(Path.Combine(root, "tests", "oracles", script));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException("cannot start /usr/bin/python3: run `make test`, which installs python3-torch");
-        var err = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"{script} failed ({p.ExitCode}); it needs Debian's python3-torch (make test installs it):\n{err}");
-    }
 }
