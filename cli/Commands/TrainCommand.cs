@@ -36,7 +36,7 @@ static class TrainCommand
             var help = $"{e.Option.Help} [yaml: {e.Option.Key}; default: {(e.Format(d) is { Length: > 0 } v ? v : "none")}]";
             Option option = e.ValueType == typeof(bool)
                 ? new Option<bool>(e.Option.Flag, e.Option.Aliases) { Description = help, Arity = ArgumentArity.ZeroOrOne }
-                : new Option<string?>(e.Option.Flag, e.Option.Aliases) { Description = help, HelpName = e.ValueType == typeof(string) ? "text" : e.ValueType.Name.ToLowerInvariant() };
+                : new Option<string?>(e.Option.Flag, e.Option.Aliases) { Description = help, HelpName = e.ValueType == typeof(string) ? "text" : e.ValueType.IsEnum ? OptionBinder.EnumWords(e.ValueType).Replace(", ", "|") : e.ValueType.Name.ToLowerInvariant() };
             command.Options.Add(option);
             bound.Add((e, option));
         }

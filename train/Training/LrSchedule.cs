@@ -10,7 +10,7 @@ namespace Toolkit.Train.Training;
 /// </list>
 /// A pure function of the step, so a resumed run needs no scheduler state.
 /// </summary>
-public sealed record LrSchedule(string Type, double PeakLr, int TotalSteps, int WarmupSteps, double MinLrRatio = 0)
+public sealed record LrSchedule(LrSchedulerType Type, double PeakLr, int TotalSteps, int WarmupSteps, double MinLrRatio = 0)
 {
     /// <summary>The schedule of <paramref name="o"/> over <paramref name="totalSteps"/> steps.</summary>
     public static LrSchedule From(TrainOptions o, int totalSteps) =>
@@ -24,10 +24,10 @@ public sealed record LrSchedule(string Type, double PeakLr, int TotalSteps, int 
         var progress = (double)(step - WarmupSteps) / Math.Max(1, TotalSteps - WarmupSteps);
         return Type switch
         {
-            "cosine" => PeakLr * (MinLrRatio + (1 - MinLrRatio) * 0.5 * (1 + Math.Cos(Math.PI * progress))),
-            "linear" => PeakLr * Math.Max(0, 1 - progress),
-            "constant" => PeakLr,
-            _ => throw new ArgumentException($"lr_scheduler_type '{Type}': use cosine, linear or constant"),
+            LrSchedulerType.Cosine => PeakLr * (MinLrRatio + (1 - MinLrRatio) * 0.5 * (1 + Math.Cos(Math.PI * progress))),
+            LrSchedulerType.Linear => PeakLr * Math.Max(0, 1 - progress),
+            LrSchedulerType.Constant => PeakLr,
+            _ => throw new ArgumentOutOfRangeException(nameof(Type), Type, "lr_scheduler_type: use cosine, linear or constant"),
         };
     }
 }

@@ -21,6 +21,7 @@ public static class OptionBinder
         {
             null => "",
             bool b => b ? "true" : "false",
+            Enum v => EnumWord(v),
             IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
             var v => v.ToString() ?? "",
         };
@@ -75,13 +76,46 @@ public static class OptionBinder
         if (t == typeof(long))
             return long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var l) ? l
                 : throw new ArgumentException($"{where}: {key} = '{text}' is not a whole number");
+        if (t.IsEnum) return ParseEnum(t, text, $"{where}: {key}");
         if (t == typeof(double))
             return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d
                 : throw new ArgumentException($"{where}: {key} = '{text}' is not a number (e.g. 1e-6 or 0.1)");
         throw new InvalidOperationException($"option {key} has unsupported type {t.Name}");
     }
 
-    static string Describe(Type t) => t == typeof(bool) ? "true or false" : t == typeof(string) ? "text" : t == typeof(double) ? "a number" : "a whole number";
+    static string Describe(Type t) => t.IsEnum ? "one of " + EnumWords(t) : t == typeof(bool) ? "true or false" : t == typeof(string) ? "text" : t == typeof(double) ? "a number" : "a whole number";
+
+    /// <summary>The option word of an enum value: <c>KeepEnd</c> → <c>keep_end</c>, <c>Cosine</c> → <c>cosine</c>.</summary>
+    public static string EnumWord(Enum value) => Snake(value.ToString());
+
+    /// <summary>The words of every value of enum <paramref name="t"/>, e.g. <c>cosine, linear, constant</c>.</summary>
+    public static string EnumWords(Type t) => string.Join(", ", Enum.GetNames(t).Select(Snake));
+
+    /// <summary>
+    /// The value of enum <paramref name="t"/> named by <paramref name="text"/> (its <see cref="EnumWord"/>, any case, '-' for
+    /// '_'; true/false words for enums with True and False members). Throws <see cref="ArgumentException"/> naming
+    /// <paramref name="what"/> and every valid value.
+    /// </summary>
+    public static object ParseEnum(Type t, string text, string what)
+    {
+        var word = text.Trim().ToLowerInvariant().Replace('-', '_');
+        foreach (var name in Enum.GetNames(t))
+            if (Snake(name) == word) return Enum.Parse(t, name);
+        var boolWord = word switch { "yes" or "1" or "on" => "true", "no" or "0" or "off" => "false", _ => null };
+        if (boolWord is not null && Enum.GetNames(t).Any(n => Snake(n) == boolWord)) return Enum.Parse(t, boolWord, ignoreCase: true);
+        throw new ArgumentException($"{what} = '{text}' is not valid; use one of {EnumWords(t)}");
+    }
+
+    static string Snake(string name)
+    {
+        var sb = new StringBuilder(name.Length + 4);
+        for (var i = 0; i < name.Length; i++)
+        {
+            if (i > 0 && char.IsUpper(name[i]) && char.IsLower(name[i - 1])) sb.Append('_');
+            sb.Append(char.ToLowerInvariant(name[i]));
+        }
+        return sb.ToString();
+    }
 
     /// <summary>The effective options as YAML (one key per line, in option order), readable back with <see cref="ConfigFile"/>.</summary>
     public static string ToYaml(TrainOptions options)

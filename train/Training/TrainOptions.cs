@@ -61,7 +61,7 @@ public abstract record TrainOptions
 
     /// <summary>Schedule shape.</summary>
     [Option("lr_scheduler_type", "Learning-rate schedule after warmup: cosine (default; decays to min_lr_ratio × lr at the last step, as transformers' get_cosine_schedule_with_warmup), linear (to 0) or constant.")]
-    public string LrSchedulerType { get; init; } = "cosine";
+    public LrSchedulerType LrSchedulerType { get; init; } = LrSchedulerType.Cosine;
 
     /// <summary>Warmup share of the steps.</summary>
     [Option("warmup_ratio", "Share of the total steps spent warming up linearly from 0 to learning_rate. Default 0.1 (alignment-handbook and LLaMA-Factory recipes; HF's default is 0). Range [0, 1). warmup_steps > 0 overrides it.")]
@@ -106,11 +106,14 @@ public abstract record TrainOptions
 
     /// <summary>Which end of a long prompt stays.</summary>
     [Option("truncation_mode", "Which end of an over-long prompt is kept: keep_end (default: the last turns and the generation header stay) or keep_start (TRL's).")]
-    public string TruncationMode { get; init; } = "keep_end";
+    public Toolkit.Train.Data.TruncationMode TruncationMode { get; init; } = Toolkit.Train.Data.TruncationMode.KeepEnd;
 
     /// <summary>bf16 autocast.</summary>
-    [Option("bf16", "Run matmuls under CPU bf16 autocast (AMX on Sapphire Rapids, ~5× fp32 GEMM); weights, optimizer state, log-softmax and losses stay float32. Default true (TRL's default). --bf16 false for exact fp32 runs (e.g. bit-identical resume tests).")]
-    public bool Bf16 { get; init; } = true;
+    [Option("bf16", "Run matmuls under CPU bf16 autocast; weights, optimizer state, log-softmax and losses stay float32. auto (default): on only where this CPU has bf16 units (amx_bf16 or avx512_bf16 in /proc/cpuinfo) and a short bf16-vs-fp32 GEMM measurement at start shows bf16 faster (AMX on Sapphire Rapids: several × fp32; AVX2-only EPYC: 20–150× slower); the run header prints the choice and both GFLOP/s. true: always (warns with the measured slowdown where bf16 is slower). false: exact fp32 (e.g. bit-identical resume tests).")]
+    public Bf16Mode Bf16 { get; init; } = Bf16Mode.Auto;
+
+    /// <summary>Whether matmuls run under bf16 autocast: <see cref="Bf16"/> resolved (auto by <see cref="Bf16Policy"/>).</summary>
+    public bool UseBf16 => Bf16 switch { Bf16Mode.True => true, Bf16Mode.False => false, _ => Bf16Policy.Measured.BfFaster };
 
     /// <summary>Seed.</summary>
     [Option("seed", "Seed of the data order (shuffled per epoch), the train/validation split, --preset initialization and libtorch's generator (re-seeded with seed + step at every step, so a resumed run draws the same numbers). Default 42.")]
@@ -151,7 +154,7 @@ public abstract record TrainOptions
 
     /// <summary>Bad-row policy.</summary>
     [Option("on_bad_row", "What to do with a bad data row (missing field, empty or identical chosen/rejected, invalid JSON or UTF-8): skip (default: report file, line and field, and count) or fail (stop at the first).")]
-    public string OnBadRow { get; init; } = "skip";
+    public Toolkit.Train.Data.OnBadRow OnBadRow { get; init; } = Toolkit.Train.Data.OnBadRow.Skip;
 
     /// <summary>LoRA rank (0 = full fine-tune).</summary>
     [Option("lora_r", "LoRA rank (Hu et al. 2022). Default 0 = full fine-tuning of every weight. > 0 freezes the base, trains A/B adapters on lora_target_modules, saves a PEFT adapter folder, and (dpo family) uses the base with adapters off as the reference — no second model in memory. Typical 8–16.",
@@ -196,7 +199,6 @@ public abstract record TrainOptions
         Need(PerDeviceTrainBatchSize >= 1, $"per_device_train_batch_size {PerDeviceTrainBatchSize} must be ≥ 1");
         Need(PerDeviceEvalBatchSize >= 1, $"per_device_eval_batch_size {PerDeviceEvalBatchSize} must be ≥ 1");
         Need(GradientAccumulationSteps >= 1, $"gradient_accumulation_steps {GradientAccumulationSteps} must be ≥ 1");
-        Need(LrSchedulerType is "cosine" or "linear" or "constant", $"lr_scheduler_type '{LrSchedulerType}': use cosine, linear or constant");
         Need(WarmupRatio is >= 0 and < 1, $"warmup_ratio {WarmupRatio} must be in [0, 1); 0.1 is common");
         Need(WarmupSteps >= 0, $"warmup_steps {WarmupSteps} must be ≥ 0");
         Need(MinLrRatio is >= 0 and <= 1, $"min_lr_ratio {MinLrRatio} must be in [0, 1]");
@@ -206,7 +208,6 @@ public abstract record TrainOptions
         Need(MaxGradNorm >= 0, $"max_grad_norm {MaxGradNorm} must be ≥ 0 (0 = no clipping)");
         Need(MaxLength >= 2, $"max_length {MaxLength} must be ≥ 2");
         Need(MaxPromptLength is null || (MaxPromptLength >= 1 && MaxPromptLength < MaxLength), $"max_prompt_length {MaxPromptLength} must be in [1, max_length {MaxLength})");
-        Need(TruncationMode is "keep_end" or "keep_start", $"truncation_mode '{TruncationMode}': use keep_end or keep_start");
         Need(ValidationSplit is >= 0 and < 1, $"validation_split {ValidationSplit} must be in [0, 1); 0.05 is common");
         Need(EvalSteps >= 0 && SaveSteps >= 0 && SaveTotalLimit >= 0, "eval_steps, save_steps and save_total_limit must be ≥ 0");
         Need(EarlyStoppingPatience >= 0 && EarlyStoppingThreshold >= 0, "early_stopping_patience and early_stopping_threshold must be ≥ 0");
@@ -214,6 +215,5 @@ public abstract record TrainOptions
         Need(Threads >= 0, $"threads {Threads} must be ≥ 0 (0 = all cores)");
         Need(LoraR >= 0, $"lora_r {LoraR} must be ≥ 0 (0 = full fine-tuning; 8 or 16 are usual ranks)");
         Need(LoraR > 0 || !MergeLora, "merge_lora needs lora_r > 0 (there is nothing to merge in a full fine-tune)");
-        Need(OnBadRow is "skip" or "fail", $"on_bad_row '{OnBadRow}': use skip or fail");
     }
 }

@@ -110,7 +110,7 @@ public sealed class Trainer(TrainOptions options, Policy policy, IObjective obje
             {
                 using var scope = NewDisposeScope();
                 ObjectiveOutput output;
-                using (o.Bf16 ? autocast(ScalarType.BFloat16) : null)
+                using (o.UseBf16 ? autocast(ScalarType.BFloat16) : null)
                     output = objective.Forward(policy.Model, micro[k], validation: false);
                 var lossValue = output.Metrics["loss"];
                 if (!double.IsFinite(lossValue)) Diverged(step, k, micro[k], $"loss is {lossValue}", lastSaved, order, state, optDecay, optNoDecay);
@@ -185,7 +185,7 @@ public sealed class Trainer(TrainOptions options, Policy policy, IObjective obje
             using var scope = NewDisposeScope();
             var ix = Enumerable.Range(s, Math.Min(options.PerDeviceEvalBatchSize, objective.ValidationCount - s)).ToArray();
             ObjectiveOutput output;
-            using (options.Bf16 ? autocast(ScalarType.BFloat16) : null)
+            using (options.UseBf16 ? autocast(ScalarType.BFloat16) : null)
                 output = objective.Forward(policy.Model, ix, validation: true);
             agg.Add(output.Metrics, objective.Units(ix, true));
         }

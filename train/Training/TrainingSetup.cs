@@ -35,6 +35,7 @@ public sealed class TrainingSetup : IDisposable
     {
         o.Validate();
         if (o.Threads > 0) torch.set_num_threads(o.Threads);
+        log?.Invoke(Bf16Policy.Decide(o.Bf16).Line);                         // bf16: what was chosen and why (measured)
 
         // 1) tokenizer and chat template
         var tokFolder = o.Tokenizer ?? o.Model!;
@@ -43,7 +44,7 @@ public sealed class TrainingSetup : IDisposable
         var padId = tok.PadId ?? tok.EosId ?? 0;
 
         // 2) data: read, tokenize, split
-        var set = DataReader.Read(o.Data!, o.OnBadRow == "fail" ? OnBadRow.Fail : OnBadRow.Skip);
+        var set = DataReader.Read(o.Data!, o.OnBadRow);
         var pref = o as PreferenceOptions;
         var want = o is SftOptions ? "sft" : pref!.IsKto ? "kto" : "pairs";
         var have = set.Form switch
@@ -59,8 +60,8 @@ public sealed class TrainingSetup : IDisposable
         var builder = new ExampleBuilder(tok, template, new TokenizeOptions
         {
             MaxLength = o.MaxLength, MaxPromptLength = o.MaxPromptLength,
-            Truncation = o.TruncationMode == "keep_start" ? TruncationMode.KeepStart : TruncationMode.KeepEnd,
-            OnBadRow = o.OnBadRow == "fail" ? OnBadRow.Fail : OnBadRow.Skip,
+            Truncation = o.TruncationMode,
+            OnBadRow = o.OnBadRow,
         }, set.Report);
         var (pairs, unpaired, sft) = builder.All(set);
         log?.Invoke($"data {o.Data}: " + set.Report.Summary().TrimEnd());
@@ -111,7 +112,7 @@ public sealed class TrainingSetup : IDisposable
                 var loadRef = pref.RefModel is { } r ? () => LoadFolder(r) : loadStart;
                 reference = pref.PrecomputeRefLogProbs
                     ? Reference.Precomputed(ReferenceCache.OpenOrCompute(Path.Combine(o.OutputDir!, "ref_logps"), loadRef, train, val,
-                        pref.SharedPrompt, o.Bf16, pref.PrecomputeRefBatchSize ?? o.PerDeviceEvalBatchSize, padId, log))
+                        pref.SharedPrompt, o.UseBf16, pref.PrecomputeRefBatchSize ?? o.PerDeviceEvalBatchSize, padId, log))
                     : LiveReference(pref, policyModel, adapters, loadRef);
                 refText = reference.Describe;
             }

@@ -8,19 +8,19 @@ public class ScheduleAndConfigTests
     public void Cosine_with_warmup_follows_the_transformers_formula()
     {
         // hand values of get_cosine_schedule_with_warmup(warmup 10, total 110): s/10 during warmup, then ½(1+cos(π p))
-        var s = new LrSchedule("cosine", 2e-5, 110, 10);
+        var s = new LrSchedule(LrSchedulerType.Cosine, 2e-5, 110, 10);
         Assert.Equal(0, s.At(0));
         Assert.Equal(1e-5, s.At(5), 15);
         Assert.Equal(2e-5, s.At(10), 15);
         Assert.Equal(1e-5, s.At(60), 15);                                 // p = 0.5
         Assert.Equal(2e-5 * 0.5 * (1 + Math.Cos(Math.PI * 0.25)), s.At(35), 15);
         Assert.Equal(0, s.At(110), 15);
-        var floor = new LrSchedule("cosine", 1.0, 110, 10, MinLrRatio: 0.1);
+        var floor = new LrSchedule(LrSchedulerType.Cosine, 1.0, 110, 10, MinLrRatio: 0.1);
         Assert.Equal(0.1, floor.At(110), 12);
         Assert.Equal(0.55, floor.At(60), 12);
         // warmup_ratio rounds up, as transformers' get_warmup_steps does
         Assert.Equal(4, LrSchedule.From(new SftOptions { WarmupRatio = 0.1 }, 35).WarmupSteps);
-        Assert.Equal(0.5, new LrSchedule("linear", 1.0, 20, 0).At(10), 12);
+        Assert.Equal(0.5, new LrSchedule(LrSchedulerType.Linear, 1.0, 20, 0).At(10), 12);
     }
 
     static string Yaml(string text)
@@ -39,7 +39,7 @@ public class ScheduleAndConfigTests
         Assert.Equal(0.05, o.Beta);
         Assert.Equal("sigmoid,sft", o.LossType);
         Assert.Equal(2, o.PerDeviceTrainBatchSize);
-        Assert.False(o.Bf16);
+        Assert.Equal(Bf16Mode.False, o.Bf16);
         var loss = o.ToLossOptions();
         Assert.Equal([Toolkit.Train.Losses.LossType.Sigmoid, Toolkit.Train.Losses.LossType.Sft], loss.Losses);
         Assert.Equal([1.0, 0.2], loss.Weights);
@@ -81,5 +81,31 @@ public class ScheduleAndConfigTests
         var yaml = OptionBinder.ToYaml(bad);
         var back = ConfigFile.Apply(PreferenceOptions.For("dpo"), Yaml(yaml));
         Assert.Equal(bad with { }, back);
+    }
+
+    [Theory]
+    [InlineData("lr_scheduler_type: cosin\n", "cosine, linear, constant")]
+    [InlineData("truncation_mode: keep_middle\n", "keep_end, keep_start")]
+    [InlineData("on_bad_row: ignore\n", "skip, fail")]
+    [InlineData("bf16: sometimes\n", "auto, true, false")]
+    public void Enum_options_refuse_a_typo_with_the_valid_values_and_the_line(string yaml, string valid)
+    {
+        var path = Yaml(yaml);
+        var e = Assert.Throws<ArgumentException>(() => ConfigFile.Apply(new SftOptions(), path));
+        Assert.Contains($"{path}:1", e.Message);
+        Assert.Contains(valid, e.Message);
+    }
+
+    [Fact]
+    public void Enum_options_bind_their_snake_case_words_and_write_them_back()
+    {
+        var o = ConfigFile.Apply(new SftOptions(), Yaml("lr_scheduler_type: linear\ntruncation_mode: keep_start\non_bad_row: fail\nbf16: auto\n"));
+        Assert.Equal(LrSchedulerType.Linear, o.LrSchedulerType);
+        Assert.Equal(Toolkit.Train.Data.TruncationMode.KeepStart, o.TruncationMode);
+        Assert.Equal(Toolkit.Train.Data.OnBadRow.Fail, o.OnBadRow);
+        var yaml = OptionBinder.ToYaml(o);
+        Assert.Contains("truncation_mode: keep_start", yaml);
+        Assert.Contains("lr_scheduler_type: linear", yaml);
+        Assert.Equal(o, ConfigFile.Apply(new SftOptions(), Yaml(yaml)));
     }
 }

@@ -71,7 +71,7 @@ static class TrainKit
     public static PreferenceOptions Dpo(string outDir, string kind = "dpo") => PreferenceOptions.For(kind) with
     {
         Model = ModelDir, Data = Pairs, OutputDir = outDir, LearningRate = 1e-3, MaxSteps = 4, PerDeviceTrainBatchSize = 4,
-        PerDeviceEvalBatchSize = 8, Bf16 = false, WarmupRatio = 0, ValidationSplit = 0.1, EvalSteps = 0,
+        PerDeviceEvalBatchSize = 8, Bf16 = Bf16Mode.False, WarmupRatio = 0, ValidationSplit = 0.1, EvalSteps = 0,
         SaveSteps = 0, MaxLength = 96,
     };
 
@@ -79,7 +79,7 @@ static class TrainKit
     public static SftOptions SftRun(string outDir) => new()
     {
         Model = ModelDir, Data = Sft, OutputDir = outDir, LearningRate = 3e-3, MaxSteps = 4, PerDeviceTrainBatchSize = 4,
-        PerDeviceEvalBatchSize = 8, Bf16 = false, WarmupRatio = 0, ValidationSplit = 0.1, EvalSteps = 0,
+        PerDeviceEvalBatchSize = 8, Bf16 = Bf16Mode.False, WarmupRatio = 0, ValidationSplit = 0.1, EvalSteps = 0,
         SaveSteps = 0, MaxLength = 96,
     };
 
