@@ -4,6 +4,7 @@ using Toolkit.Core.Checkpoints;
 using Toolkit.Train.Losses;
 using Toolkit.Train.Model;
 using Toolkit.Train.Torch;
+using Toolkit.Train.Training;
 
 namespace Toolkit.Benchmarks;
 
@@ -29,7 +30,7 @@ static class DpoStepBench
     {
         var threads = torch.get_num_threads();
         foreach (var (preset, pairs, steps) in new[] { ("tiny", 4, 3), ("llama-125m", 2, 2) })
-        foreach (var (dtype, name) in new[] { (ScalarType.Float32, "float32"), (ScalarType.BFloat16, "bfloat16") })
+        foreach (var (dtype, name) in Dtypes())
         {
             var config = Presets.Get(preset);
             var tokens = 2.0 * pairs * Seq;
@@ -176,5 +177,13 @@ static class DpoStepBench
         }
         Array.Sort(rates);
         return rates[1];
+    }
+
+    /// <summary>float32, and bfloat16 only where bf16 GEMM is faster on this CPU (Bf16Policy, as --bf16 auto decides); says so when skipped.</summary>
+    static (ScalarType, string)[] Dtypes()
+    {
+        if (Bf16Policy.Measured.BfFaster) return [(ScalarType.Float32, "float32"), (ScalarType.BFloat16, "bfloat16")];
+        Console.WriteLine($"skipping the bfloat16 rows: bf16 is not faster than fp32 here ({Bf16Policy.Decide(Bf16Mode.Auto).Line})");
+        return [(ScalarType.Float32, "float32")];
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Toolkit.Train.Torch;
+using Toolkit.Train.Training;
 
 namespace Toolkit.Benchmarks;
 
@@ -21,7 +22,7 @@ static class TorchBench
         if (py.GetProperty("threads").GetInt32() != threads)
             throw new InvalidOperationException($"baseline ran with {py.GetProperty("threads")} threads, ours with {threads}");
 
-        foreach (var (dtype, name) in new[] { (ScalarType.Float32, "float32"), (ScalarType.BFloat16, "bfloat16") })
+        foreach (var (dtype, name) in Dtypes())
             foreach (var n in new[] { 1024L, 2048L })
             {
                 var ours = MatmulGflops(n, dtype);
@@ -89,5 +90,13 @@ static class TorchBench
     {
         var s = xs.Order().ToArray();
         return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+    }
+
+    /// <summary>float32, and bfloat16 only where bf16 GEMM is faster on this CPU (Bf16Policy, as --bf16 auto decides); says so when skipped.</summary>
+    static (ScalarType, string)[] Dtypes()
+    {
+        if (Bf16Policy.Measured.BfFaster) return [(ScalarType.Float32, "float32"), (ScalarType.BFloat16, "bfloat16")];
+        Console.WriteLine($"skipping the bfloat16 rows: bf16 is not faster than fp32 here ({Bf16Policy.Decide(Bf16Mode.Auto).Line})");
+        return [(ScalarType.Float32, "float32")];
     }
 }

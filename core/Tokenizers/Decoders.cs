@@ -12,6 +12,9 @@ abstract class Decoder
     /// <summary>Rewrites <paramref name="tokens"/>; <paramref name="added"/> holds the added tokens' contents, which byte-level decoding passes through unchanged.</summary>
     public abstract List<string> DecodeChain(List<string> tokens, IReadOnlySet<string> added);
 
+    /// <summary>True when the chain decodes byte-level BPE tokens (a ByteLevel step): decoding is then the exact inverse of encoding.</summary>
+    public virtual bool IsByteLevel => false;
+
     const string Supported = "ByteLevel, ByteFallback, Fuse, Replace, Strip, Metaspace, Sequence";
 
     public static Decoder? FromJson(JsonAt node)
@@ -35,6 +38,8 @@ abstract class Decoder
     /// <summary>Byte-level tokens → their bytes → UTF-8 text (invalid sequences become U+FFFD); added tokens as they are.</summary>
     sealed class ByteLevel : Decoder
     {
+        public override bool IsByteLevel => true;
+
         public override List<string> DecodeChain(List<string> tokens, IReadOnlySet<string> added)
         {
             var result = new List<string>();
@@ -130,6 +135,8 @@ abstract class Decoder
 
     sealed class Sequence(Decoder[] steps) : Decoder
     {
+        public override bool IsByteLevel => steps.Any(s => s.IsByteLevel);
+
         public override List<string> DecodeChain(List<string> tokens, IReadOnlySet<string> added)
         {
             foreach (var s in steps) tokens = s.DecodeChain(tokens, added);

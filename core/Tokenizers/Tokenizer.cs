@@ -6,7 +6,8 @@ namespace Toolkit.Core.Tokenizers;
 /// A Hugging Face tokenizer read from <c>tokenizer.json</c> (+ <c>tokenizer_config.json</c> for bos/eos/pad/unk):
 /// BPE models, byte-level (GPT-2, Qwen2/3, Llama-3) and SentencePiece-style with byte fallback (Llama-2, Mistral, Gemma).
 /// Encoding runs: added tokens cut out → normalizer → pre-tokenizer → BPE per piece (cached) → post-processor (BOS etc.).
-/// Decoding runs the file's decoder chain, then the config's <c>clean_up_tokenization_spaces</c>. Behaviour follows the
+/// Decoding runs the file's decoder chain; byte-level BPE decoding is exact (the inverse of encoding), so the config's
+/// <c>clean_up_tokenization_spaces</c> applies only to the other decoders (see <see cref="CleansUpSpaces"/>). Behaviour follows the
 /// Rust tokenizers crate and @huggingface/transformers (which the tests compare against, id for id).
 /// Thread-safe: one instance may encode and decode from many threads.
 /// </summary>
@@ -185,9 +186,17 @@ public sealed class Tokenizer
         return pieces;
     }
 
+    /// <summary>
+    /// Whether <see cref="Decode"/> applies HF's clean-up (" ." → ".", " 's" → "'s" etc.) by default: tokenizer_config.json's
+    /// <c>clean_up_tokenization_spaces</c> (true when the config lacks the key, false without a config), but never for a
+    /// byte-level BPE decoder, whose output is already the exact text (current transformers skips the clean-up for BPE
+    /// tokenizers; with it, Llama-3's "x != y" decoded to "x!= y"). So the CLI, the library and generation all decode exactly.
+    /// </summary>
+    public bool CleansUpSpaces => _cleanUpSpaces && _decoder is not { IsByteLevel: true };
+
     /// <summary>Ids → text. <paramref name="cleanUpTokenizationSpaces"/> (HF: " ." → ".", " 's" → "'s" etc.) defaults to
-    /// tokenizer_config.json's <c>clean_up_tokenization_spaces</c> — true when the config lacks the key, as in transformers;
-    /// false when there is no config. Throws <see cref="ArgumentOutOfRangeException"/> for an id outside the vocabulary.</summary>
+    /// <see cref="CleansUpSpaces"/>; true forces the clean-up on any tokenizer. Throws <see cref="ArgumentOutOfRangeException"/>
+    /// for an id outside the vocabulary.</summary>
     public string Decode(IReadOnlyList<int> ids, bool skipSpecialTokens = false, bool? cleanUpTokenizationSpaces = null)
     {
         ArgumentNullException.ThrowIfNull(ids);
@@ -199,7 +208,7 @@ public sealed class Tokenizer
                 $"token id {id} is not in the vocabulary of '{SourcePath}' (ids run from 0 to {VocabSize - 1}); the ids come from a different tokenizer or model"));
         }
         var text = _decoder == null ? string.Join(" ", tokens) : string.Concat(_decoder.DecodeChain(tokens, _addedContents));
-        return cleanUpTokenizationSpaces ?? _cleanUpSpaces ? CleanUp(text) : text;
+        return cleanUpTokenizationSpaces ?? CleansUpSpaces ? CleanUp(text) : text;
     }
 
     /// <summary>HF's <c>clean_up_tokenization</c>: removes the space before punctuation and English contractions.</summary>

@@ -2,7 +2,8 @@
 // local folder) and prints one JSON document:
 //   {"lines": [{"ids", "plain", "decoded", "decoded_skip", "pieces"}...], "whole": {"ids"}}
 // ids: encode(line) (special tokens added as the tokenizer does by default); plain: add_special_tokens=false;
-// decoded / decoded_skip: decode(ids) with skip_special_tokens false / true; pieces: the pre-tokenizer's output for the
+// decoded / decoded_skip: decode(ids) with skip_special_tokens false / true (for a byte-level decoder without
+// clean_up_tokenization_spaces, as current Python transformers decodes BPE: transformers.js still applies the clean-up); pieces: the pre-tokenizer's output for the
 // normalized line (no added-token handling); whole: the whole corpus as one text.
 // Corpus convention (shared with the C# tests): one sample per line; "⏎" stands for "\n" and "␍" for "\r".
 // Usage: node tests/oracles/tokenize.mjs TOKENIZER_FOLDER CORPUS_FILE
@@ -36,14 +37,17 @@ const pieces = (text) => {
   const normalized = inner.normalizer ? inner.normalizer(text) : text;
   return inner.pre_tokenizer ? inner.pre_tokenizer(normalized, { section_index: 0 }) : [normalized];
 };
+const hasByteLevel = (d) => !!d && (d.type === "ByteLevel" || (d.decoders || []).some(hasByteLevel));
+const byteLevel = hasByteLevel(JSON.parse(fs.readFileSync(path.join(abs, "tokenizer.json"), "utf8")).decoder);
+const cleanUp = byteLevel ? { clean_up_tokenization_spaces: false } : {};
 const lines = readCorpus(corpusFile).map((text) => {
   const ids = tok.encode(text);
   const plain = tok.encode(text, { add_special_tokens: false });
   return {
     ids,
     plain,
-    decoded: ids.length ? tok.decode(ids) : "",
-    decoded_skip: ids.length ? tok.decode(ids, { skip_special_tokens: true }) : "",
+    decoded: ids.length ? tok.decode(ids, { ...cleanUp }) : "",
+    decoded_skip: ids.length ? tok.decode(ids, { skip_special_tokens: true, ...cleanUp }) : "",
     pieces: pieces(text),
   };
 });
