@@ -15,19 +15,19 @@ namespace Toolkit.Train.Data;
 /// </summary>
 internal sealed class ConversationMasker(SequenceEncoder enc)
 {
-    public SftExample Mask(IReadOnlyList<ChatMessage> messages, RowOrigin origin)
+    public SftExample Mask(IReadOnlyList<ChatMessage> messages, RowOrigin origin, System.Text.Json.Nodes.JsonNode? tools = null)
     {
-        var full = enc.Render(messages, false);
+        var full = enc.Render(messages, false, tools);
         var spans = new List<(int Start, int End)>();
         var previousEnd = 0;
         for (var k = 0; k < messages.Count; k++)
         {
             if (messages[k].Role != "assistant") continue;
             var field = $"messages[{k}]";
-            var before = enc.Render(messages.Take(k).ToList(), true);
+            var before = enc.Render(messages.Take(k).ToList(), true, tools);
             if (!full.StartsWith(before, StringComparison.Ordinal) || before.Length < previousEnd)
                 throw Mismatch(field);
-            var upTo = enc.Render(messages.Take(k + 1).ToList(), false);
+            var upTo = enc.Render(messages.Take(k + 1).ToList(), false, tools);
             int end;
             if (full.StartsWith(upTo, StringComparison.Ordinal) && upTo.Length > before.Length) end = upTo.Length;
             else

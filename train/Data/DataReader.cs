@@ -59,7 +59,7 @@ public static class DataReader
                 var row = raw.Object!;
                 var detected = RowParser.Detect(row);
                 var useForm = fixedForm ?? detected ?? throw new BadRow("(row)", DataErrorKind.UnknownForm,
-                    $"the fields ({string.Join(", ", row.Select(kv => kv.Key))}) match no supported form", RowParser.KnownForms);
+                    $"the fields ({string.Join(", ", row.Select(kv => kv.Key))}) match no supported form", RowParser.Closest(row));
                 if (fixedForm is { } f && detected is { } d && !RowParser.SameFamily(f, d))
                     throw new BadRow("(row)", DataErrorKind.FormMismatch,
                         $"the row is in {RowParser.Describe(d)} but the file is in {RowParser.Describe(f)}" + (formLine > 0 ? $" (decided by line {formLine})" : ""),

@@ -98,7 +98,7 @@ public sealed class ExampleBuilder
                 }
                 else
                 {
-                    ex = new ConversationMasker(_enc).Mask(row.Completion.Messages!, row.Origin);
+                    ex = new ConversationMasker(_enc).Mask(row.Completion.Messages!, row.Origin, row.Completion.Tools);
                     if (_options.Dedupe && !seen.Add(string.Join(",", ex.InputIds))) { _report.Duplicates++; return; }
                     ex = CutConversation(ex);
                 }

@@ -10,23 +10,78 @@ namespace Toolkit.Train.Data;
 /// </summary>
 internal static class RowParser
 {
-    /// <summary>The form a row's keys point to, or null when they match none.</summary>
+    /// <summary>
+    /// The form a row's keys point to, or null when they match none. LLaMA-Factory's forms are told apart by their
+    /// answer fields: alpaca rows by <c>instruction</c> with chosen/rejected (preference), <c>output: [a, b]</c> (older
+    /// ranking), kto_tag (KTO) or <c>output</c> (SFT); sharegpt rows by <c>conversations</c> (or <c>messages</c> with
+    /// chosen/rejected turns or kto_tag).
+    /// </summary>
     public static DataForm? Detect(JsonObject row)
     {
         bool Has(string k) => row.ContainsKey(k);
-        if (Has("messages")) return DataForm.SftMessages;
-        if (Has("instruction") || Has("output")) return DataForm.RankingPair;
+        var pair = Has("chosen") || Has("rejected");
+        if (Has("conversations"))
+            return Has("kto_tag") ? DataForm.ShareGptKto : pair ? DataForm.ShareGptPair : DataForm.ShareGptSft;
+        if (Has("messages"))
+            return Has("kto_tag") ? DataForm.ShareGptKto : pair ? DataForm.ShareGptPair : DataForm.SftMessages;
+        if (Has("instruction"))
+            return row["output"] is JsonArray ? DataForm.RankingPair : pair ? DataForm.AlpacaPair
+                : Has("kto_tag") ? DataForm.AlpacaKto : Has("output") ? DataForm.AlpacaSft : null;
+        if (row["output"] is JsonArray) return DataForm.RankingPair;
         if (Has("label")) return DataForm.Unpaired;
-        if (Has("chosen") || Has("rejected"))
+        if (pair)
             return !Has("prompt") ? DataForm.ImplicitPair : row["prompt"] is JsonArray ? DataForm.ConversationalPair : DataForm.StandardPair;
         if (Has("completion")) return DataForm.SftPromptCompletion;
         return null;
     }
 
+    /// <summary>The fields each form requires (one name of alternatives written a|b), for the closest-form hint.</summary>
+    static readonly (DataForm Form, string[] Required)[] Requirements =
+    [
+        (DataForm.StandardPair, ["prompt", "chosen", "rejected"]),
+        (DataForm.ImplicitPair, ["chosen", "rejected"]),
+        (DataForm.Unpaired, ["prompt", "completion", "label"]),
+        (DataForm.SftMessages, ["messages"]),
+        (DataForm.SftPromptCompletion, ["prompt", "completion"]),
+        (DataForm.AlpacaSft, ["instruction", "output"]),
+        (DataForm.AlpacaPair, ["instruction", "chosen", "rejected"]),
+        (DataForm.AlpacaKto, ["instruction", "output", "kto_tag"]),
+        (DataForm.ShareGptSft, ["conversations"]),
+        (DataForm.ShareGptPair, ["conversations|messages", "chosen", "rejected"]),
+        (DataForm.ShareGptKto, ["conversations|messages", "kto_tag"]),
+        (DataForm.RankingPair, ["instruction", "output"]),                      // older; ties go to the current forms
+    ];
+
+    /// <summary>
+    /// For a row that fits no form: the (up to 3) forms sharing the most fields with it, each with what it lacks, e.g.
+    /// "closest: LLaMA-Factory alpaca preference form {...} (missing 'chosen', 'rejected')". Falls back to every form.
+    /// </summary>
+    public static string Closest(JsonObject row)
+    {
+        bool Has(string spec) => spec.Split('|').Any(row.ContainsKey);
+        var ranked = Requirements
+            .Select((r, order) => (r.Form, Present: r.Required.Count(Has), Missing: r.Required.Where(f => !Has(f)).ToArray(), Order: order))
+            .Where(r => r.Present > 0)
+            .OrderByDescending(r => r.Present).ThenBy(r => r.Missing.Length).ThenBy(r => r.Order)
+            .Take(3).ToList();
+        if (ranked.Count == 0) return KnownForms;
+        return "closest: " + string.Join("; ", ranked.Select(r =>
+            $"{Describe(r.Form)} (missing {string.Join(", ", r.Missing.Select(m => $"'{m.Replace("|", "' or '")}'"))})"));
+    }
+
     /// <summary>Standard, conversational and implicit pairs are one family: a row of one in a file of another gets field errors, not a form mismatch.</summary>
-    public static bool SameFamily(DataForm a, DataForm b) => a == b || (IsTrlPair(a) && IsTrlPair(b));
+    public static bool SameFamily(DataForm a, DataForm b) =>
+        a == b || (IsTrlPair(a) && IsTrlPair(b)) || (a is DataForm.RankingPair or DataForm.AlpacaPair && b is DataForm.RankingPair or DataForm.AlpacaPair);
 
     static bool IsTrlPair(DataForm f) => f is DataForm.StandardPair or DataForm.ConversationalPair or DataForm.ImplicitPair;
+
+    /// <summary>What a form trains: SFT rows, unpaired KTO rows, or preference pairs.</summary>
+    public static DataKind KindOf(DataForm form) => form switch
+    {
+        DataForm.SftMessages or DataForm.SftPromptCompletion or DataForm.AlpacaSft or DataForm.ShareGptSft => DataKind.Sft,
+        DataForm.Unpaired or DataForm.AlpacaKto or DataForm.ShareGptKto => DataKind.Unpaired,
+        _ => DataKind.Pairs,
+    };
 
     public static string Describe(DataForm form) => form switch
     {
@@ -37,12 +92,19 @@ internal static class RowParser
         DataForm.Unpaired => "unpaired KTO form {prompt, completion, label}",
         DataForm.SftMessages => "SFT form {messages}",
         DataForm.SftPromptCompletion => "SFT form {prompt, completion}",
+        DataForm.AlpacaSft => "LLaMA-Factory alpaca SFT form {instruction, input, output, system, history}",
+        DataForm.AlpacaPair => "LLaMA-Factory alpaca preference form {instruction, input, chosen, rejected, system, history}",
+        DataForm.AlpacaKto => "LLaMA-Factory alpaca KTO form {instruction, input, output, kto_tag}",
+        DataForm.ShareGptSft => "LLaMA-Factory sharegpt SFT form {conversations: [{from, value}], system, tools}",
+        DataForm.ShareGptPair => "LLaMA-Factory sharegpt preference form {conversations, chosen: {from, value}, rejected: {from, value}}",
+        DataForm.ShareGptKto => "LLaMA-Factory sharegpt KTO form {conversations, kto_tag}",
         _ => form.ToString(),
     };
 
     public const string KnownForms =
-        "use one of: {prompt, chosen, rejected}; {chosen, rejected}; {instruction, input, output: [chosen, rejected]}; " +
-        "{prompt, completion, label}; {messages}; {prompt, completion}";
+        "use one of: {prompt, chosen, rejected}; {chosen, rejected}; {prompt, completion, label}; {messages}; {prompt, completion}; " +
+        "LLaMA-Factory alpaca {instruction, input, output} / {instruction, input, chosen, rejected} / {instruction, input, output, kto_tag}; " +
+        "sharegpt {conversations} / {conversations, chosen, rejected} / {conversations, kto_tag}";
 
     public static object Parse(JsonObject row, DataForm form, RowOrigin origin)
     {
@@ -56,6 +118,12 @@ internal static class RowParser
             DataForm.Unpaired => Unpaired(origin, row, hint),
             DataForm.SftMessages => SftMessages(origin, row, hint),
             DataForm.SftPromptCompletion => SftPromptCompletion(origin, row, hint),
+            DataForm.AlpacaSft => LlamaFactoryRows.AlpacaSft(origin, row, hint),
+            DataForm.AlpacaPair => CheckPair(LlamaFactoryRows.AlpacaPair(origin, row, hint)),
+            DataForm.AlpacaKto => LlamaFactoryRows.AlpacaKto(origin, row, hint),
+            DataForm.ShareGptSft => LlamaFactoryRows.ShareGptSft(origin, row, hint),
+            DataForm.ShareGptPair => CheckPair(LlamaFactoryRows.ShareGptPair(origin, row, hint)),
+            DataForm.ShareGptKto => LlamaFactoryRows.ShareGptKto(origin, row, hint),
             _ => throw new ArgumentOutOfRangeException(nameof(form)),
         };
     }
@@ -121,28 +189,13 @@ internal static class RowParser
     /// <summary>LLaMA-Factory alpaca ranking: user turn = instruction + "\n" + input; history pairs become earlier turns.</summary>
     static PreferenceRow Ranking(RowOrigin origin, JsonObject row, string hint)
     {
-        var instruction = M.String(M.Required(row, "instruction", hint), "instruction", hint);
-        var input = M.Optional(row, "input") is { } i ? M.String(i, "input", hint) : "";
         var output = M.Required(row, "output", hint);
         if (output is not JsonArray pair || pair.Count != 2)
             throw new BadRow("output", DataErrorKind.WrongType, $"expected [chosen, rejected] (a list of 2 strings), found {M.Describe(output)}", "write output as [\"better answer\", \"worse answer\"]");
-        var prompt = new List<ChatMessage>();
-        if (M.Optional(row, "system") is { } s) prompt.Add(ChatMessage.System(M.String(s, "system", hint)));
-        if (M.Optional(row, "history") is { } h)
-        {
-            if (h is not JsonArray turns) throw new BadRow("history", DataErrorKind.WrongType, $"expected a list of [query, answer] pairs, found {M.Describe(h)}", "write history as [[\"q1\", \"a1\"], ...]");
-            for (var t = 0; t < turns.Count; t++)
-            {
-                if (turns[t] is not JsonArray qa || qa.Count != 2 || qa[0] is null || qa[1] is null)
-                    throw new BadRow($"history[{t}]", DataErrorKind.WrongType, $"expected a [query, answer] pair, found {M.Describe(turns[t])}", "write history as [[\"q1\", \"a1\"], ...]");
-                prompt.Add(ChatMessage.User(M.String(qa[0]!, $"history[{t}][0]", hint)));
-                prompt.Add(ChatMessage.Assistant(M.String(qa[1]!, $"history[{t}][1]", hint)));
-            }
-        }
-        prompt.Add(ChatMessage.User(input.Length > 0 ? instruction + "\n" + input : instruction));
+        var prompt = LlamaFactoryRows.AlpacaPromptSegment(row, hint);
         var chosen = M.String(pair[0] ?? throw new BadRow("output[0]", DataErrorKind.WrongType, "is null", "give the chosen answer"), "output[0]", hint);
         var rejected = M.String(pair[1] ?? throw new BadRow("output[1]", DataErrorKind.WrongType, "is null", "give the rejected answer"), "output[1]", hint);
-        return CheckPair(new PreferenceRow(origin, Segment.FromMessages(prompt),
+        return CheckPair(new PreferenceRow(origin, prompt,
             Segment.FromMessages([ChatMessage.Assistant(chosen)]), Segment.FromMessages([ChatMessage.Assistant(rejected)])), "output[0]", "output[1]");
     }
 
@@ -174,6 +227,6 @@ internal static class RowParser
         var messages = M.Messages(M.Required(row, "messages", hint), "messages");
         if (!messages.Any(m => m.Role == "assistant" && !string.IsNullOrWhiteSpace(M.TextOf(m))))
             throw new BadRow("messages", DataErrorKind.EmptyCompletion, "the conversation has no non-empty assistant message, so nothing would be trained", "add the assistant's answer or remove the row");
-        return new SftRow(origin, null, Segment.FromMessages(messages));
+        return new SftRow(origin, null, Segment.FromMessages(messages) with { Tools = LlamaFactoryRows.Tools(row) });
     }
 }

@@ -19,6 +19,29 @@ public enum DataForm
     SftMessages,
     /// <summary>SFT prompt/completion: <c>{prompt, completion}</c> (strings or message lists).</summary>
     SftPromptCompletion,
+    /// <summary>LLaMA-Factory alpaca SFT: <c>{instruction, input?, output, system?, history?}</c>.</summary>
+    AlpacaSft,
+    /// <summary>LLaMA-Factory alpaca preference: <c>{instruction, input?, chosen, rejected, system?, history?}</c>.</summary>
+    AlpacaPair,
+    /// <summary>LLaMA-Factory alpaca KTO: <c>{instruction, input?, output, kto_tag}</c>.</summary>
+    AlpacaKto,
+    /// <summary>LLaMA-Factory sharegpt SFT: <c>{conversations: [{from, value}], system?, tools?}</c>.</summary>
+    ShareGptSft,
+    /// <summary>LLaMA-Factory sharegpt / OpenAI preference: <c>{conversations | messages, chosen: turn, rejected: turn}</c>.</summary>
+    ShareGptPair,
+    /// <summary>LLaMA-Factory sharegpt / OpenAI KTO: <c>{conversations | messages, kto_tag}</c>, the last turn judged.</summary>
+    ShareGptKto,
+}
+
+/// <summary>What a data form trains (<see cref="RowParser.KindOf"/>).</summary>
+public enum DataKind
+{
+    /// <summary>SFT rows.</summary>
+    Sft,
+    /// <summary>Preference pairs (dpo, simpo, ipo, orpo).</summary>
+    Pairs,
+    /// <summary>Unpaired rows with a label (kto).</summary>
+    Unpaired,
 }
 
 /// <summary>Where a row came from: file and 1-based line (the first line of a multi-line CSV record).</summary>
@@ -34,6 +57,9 @@ public readonly record struct RowOrigin(string File, int Line)
 /// </summary>
 public sealed record Segment
 {
+    /// <summary>Tool descriptions (a JSON list) handed to the chat template as its <c>tools</c> variable, or null.</summary>
+    public System.Text.Json.Nodes.JsonNode? Tools { get; init; }
+
     /// <summary>Plain text, or null for messages.</summary>
     public string? Text { get; }
 

@@ -46,16 +46,22 @@ internal sealed class SequenceEncoder
     ChatTemplate Template => _template ?? throw new InvalidOperationException(
         "the data is conversational (message lists) but no chat template was given. HINT: pass ChatTemplate.FromTokenizerConfig(<model>/tokenizer_config.json), or ChatTemplate.Parse(ChatTemplate.TinyPresetSource) for the tiny preset");
 
-    public string Render(IReadOnlyList<ChatMessage> messages, bool generationPrompt) => Template.Render(messages, generationPrompt, _vars);
+    /// <summary>Renders <paramref name="messages"/> with the template variables, plus <paramref name="tools"/> (a JSON list) as <c>tools</c> when given.</summary>
+    public string Render(IReadOnlyList<ChatMessage> messages, bool generationPrompt, System.Text.Json.Nodes.JsonNode? tools = null)
+    {
+        if (tools is null) return Template.Render(messages, generationPrompt, _vars);
+        var vars = new Dictionary<string, object?>(_vars ?? new Dictionary<string, object?>()) { ["tools"] = tools };
+        return Template.Render(messages, generationPrompt, vars);
+    }
 
-    /// <summary>The prompt text: the template with the generation prompt, or the plain text.</summary>
-    public string PromptText(Segment prompt) => prompt.IsChat ? Render(prompt.Messages!, true) : prompt.Text!;
+    /// <summary>The prompt text: the template with the generation prompt (and the row's tools), or the plain text.</summary>
+    public string PromptText(Segment prompt) => prompt.IsChat ? Render(prompt.Messages!, true, prompt.Tools) : prompt.Text!;
 
     /// <summary>The completion text: what the template renders for prompt + completion beyond the prompt alone.</summary>
     public string CompletionText(Segment prompt, string promptText, Segment completion, string field)
     {
         if (!completion.IsChat) return completion.Text!;
-        var full = Render([.. prompt.Messages!, .. completion.Messages!], false);
+        var full = Render([.. prompt.Messages!, .. completion.Messages!], false, prompt.Tools);
         if (!full.StartsWith(promptText, StringComparison.Ordinal))
             throw new BadRow(field, DataErrorKind.TemplateMismatch,
                 "the chat template renders the prompt (with the generation prompt) differently from the start of prompt + answer, so the boundary is undefined",

@@ -22,7 +22,7 @@ public abstract record TrainOptions
     public string? Tokenizer { get; init; }
 
     /// <summary>Training data file.</summary>
-    [Option("data", "Training data: .jsonl or .csv. SFT: {messages} or {prompt, completion}. dpo/simpo/ipo/orpo: {prompt, chosen, rejected} (strings or message lists), {chosen, rejected} (implicit prompt) or LLaMA-Factory {instruction, input, output: [chosen, rejected]}. kto: {prompt, completion, label}.",
+    [Option("data", "Training data: .jsonl or .csv. SFT: {messages} or {prompt, completion}. dpo/simpo/ipo/orpo: {prompt, chosen, rejected} (strings or message lists), {chosen, rejected} (implicit prompt) kto: {prompt, completion, label}. Also every LLaMA-Factory form (data/README.md): alpaca {instruction, input, output} (sft), {instruction, input, chosen, rejected} or older output: [chosen, rejected] (pairs), {instruction, input, output, kto_tag} (kto), with system and history; sharegpt / OpenAI {conversations | messages} (sft), + chosen/rejected turns (pairs), + kto_tag (kto), with system and tools. A row that fits no form is reported with the closest forms and what each lacks. Data that cannot train the objective (nothing left after bad rows, truncation and dedupe; kto with one label class) is refused with the counts.",
         Aliases = ["--dataset"])]
     public string? Data { get; init; }
 

@@ -47,13 +47,7 @@ public sealed class TrainingSetup : IDisposable
         var set = DataReader.Read(o.Data!, o.OnBadRow);
         var pref = o as PreferenceOptions;
         var want = o is SftOptions ? "sft" : pref!.IsKto ? "kto" : "pairs";
-        var have = set.Form switch
-        {
-            DataForm.SftMessages or DataForm.SftPromptCompletion => "sft",
-            DataForm.Unpaired => "kto",
-            null => want,
-            _ => "pairs",
-        };
+        var have = set.Form is { } form ? RowParser.KindOf(form) switch { DataKind.Sft => "sft", DataKind.Unpaired => "kto", _ => "pairs" } : want;
         if (have != want)
             throw new ArgumentException($"--data '{o.Data}' holds {set.Form} rows (decided by line {set.FormLine}), but `toolkit train {o.Command}` trains on " +
                 (want == "sft" ? "SFT rows ({messages} or {prompt, completion})" : want == "kto" ? "unpaired rows {prompt, completion, label}" : "preference pairs {prompt, chosen, rejected}") + ". HINT: pick the matching command or file");
@@ -65,6 +59,13 @@ public sealed class TrainingSetup : IDisposable
         }, set.Report);
         var (pairs, unpaired, sft) = builder.All(set);
         log?.Invoke($"data {o.Data}: " + set.Report.Summary().TrimEnd());
+        DataChecks.RequireExamples(o.Data!, o.Command, set.Report, want == "sft" ? sft.Count : want == "kto" ? unpaired.Count : pairs.Count, o.MaxLength);
+        if (want == "kto")
+        {
+            DataChecks.RequireBothLabels(o.Data!, unpaired);
+            var nD = unpaired.Count(u => u.Label);
+            if (DataChecks.KtoWeightWarning(nD, unpaired.Count - nD, pref!.DesirableWeight, pref.UndesirableWeight) is { } warning) log?.Invoke(warning);
+        }
 
         // 3) policy
         var loadStart = StartingModel(o, tok);
