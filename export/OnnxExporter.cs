@@ -1,4 +1,5 @@
 using Toolkit.Core.Checkpoints;
+using Toolkit.Core.Folders;
 using Toolkit.Core.Onnx;
 using Toolkit.Train.Model;
 
@@ -19,7 +20,7 @@ public sealed record ExportResult(string Folder, IReadOnlyList<string> Files, IR
 public static class OnnxExporter
 {
     /// <summary>Tokenizer files copied from the checkpoint folder when present.</summary>
-    public static readonly IReadOnlyList<string> TokenizerFiles = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja"];
+    public static readonly IReadOnlyList<string> TokenizerFiles = ModelFolder.TokenizerFileNames;
 
     /// <summary>Exports the HF checkpoint in <paramref name="checkpointFolder"/> to <paramref name="outFolder"/>.</summary>
     public static ExportResult Export(string checkpointFolder, string outFolder, ExportOptions? options = null)
@@ -48,6 +49,8 @@ public static class OnnxExporter
 
         // 2) generation_config.json: the checkpoint's, or the ids from config.json
         generation ??= new GenerationConfig { BosTokenId = config.BosTokenId, EosTokenIds = config.EosTokenIds.Count > 0 ? config.EosTokenIds : null };
+        if (tokenizerFolder is not null && File.Exists(Path.Combine(tokenizerFolder, "tokenizer.json")))
+            generation = generation with { EosTokenIds = ModelFolder.Open(tokenizerFolder).WithStopIds(generation.EosTokenIds ?? config.EosTokenIds) };   // + end-of-turn
         generation.Write(Path.Combine(dir, GenerationConfig.FileName));
         files.Add(GenerationConfig.FileName);
 

@@ -18,7 +18,8 @@ static class ChatCommand
         var model = new Option<string>("--model") { Description = "ONNX Runtime GenAI model folder with a chat template.", Required = true };
         var system = new Option<string?>("--system") { Description = "A system message at the start of the conversation." };
         var search = new SearchOptionArgs();
-        var command = new Command("chat", "Chat with a model folder on ONNX Runtime, streaming the replies.") { model, system };
+        var vars = TemplateVarOption.Create();
+        var command = new Command("chat", "Chat with a model folder on ONNX Runtime, streaming the replies.") { model, system, vars };
         search.AddTo(command);
         command.SetAction(parse =>
         {
@@ -26,6 +27,7 @@ static class ChatCommand
             var tokenizer = new Tokenizer(m);
             if (!tokenizer.HasChatTemplate)
                 throw new InvalidOperationException($"'{m.TokenizerFolder}' has no chat template. HINT: use `toolkit generate --raw` for a base model");
+            var templateVars = TemplateVarOption.Parse(parse.GetValue(vars));
             var messages = new List<ChatMessage>();
             if (parse.GetValue(system) is { } s) messages.Add(ChatMessage.System(s));
             var initial = messages.Count;
@@ -47,7 +49,7 @@ static class ChatCommand
                     }
                     if (line.Trim().Length == 0) continue;
                     messages.Add(ChatMessage.User(line));
-                    var ids = tokenizer.Encode(tokenizer.ApplyChatTemplate(messages, addGenerationPrompt: true));
+                    var ids = tokenizer.Encode(tokenizer.ApplyChatTemplate(messages, addGenerationPrompt: true, templateVars));
                     generator = Continue(m, generator, ids, parse, search);
                     while (!generator.IsDone())
                     {

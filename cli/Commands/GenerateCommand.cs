@@ -7,7 +7,7 @@ using Toolkit.Runtime.Generation;
 namespace Toolkit.Cli.Commands;
 
 /// <summary>
-/// `toolkit generate --model DIR (--prompt TEXT ... | --prompts FILE.jsonl) [--out answers.jsonl] [search options]`:
+/// `toolkit generate --model DIR (--prompt TEXT ... | --prompts FILE.jsonl | prompts on stdin, one per line) [--out answers.jsonl] [search options]`:
 /// answers from ONNX Runtime, one JSON line per prompt in FastChat's model_answer layout (question_id, answer_id,
 /// model_id, choices[0].turns[0], tstamp) plus prompt, finish_reason and token counts. --out is written atomically.
 /// Input JSONL lines: {"prompt": ...}, or MT-Bench's {"question_id": ..., "turns": [...]} (the first turn is used).
@@ -22,22 +22,26 @@ static class GenerateCommand
         var output = new Option<string?>("--out") { Description = "Write the answers here (JSONL, atomically) instead of stdout." };
         var raw = new Option<bool>("--raw") { Description = "Encode prompts as plain text (with the tokenizer's BOS) instead of one user turn of the folder's chat template." };
         var system = new Option<string?>("--system") { Description = "A system message before each prompt (chat template only)." };
+        var vars = TemplateVarOption.Create();
         var batch = new Option<int>("--batch-size") { Description = "Prompts generated together (padded batch).", DefaultValueFactory = _ => 1 };
         var search = new SearchOptionArgs();
         var command = new Command("generate", "Generate answers with ONNX Runtime from prompts given as arguments or in a JSONL file.")
         {
-            model, prompt, prompts, output, raw, system, batch,
+            model, prompt, prompts, output, raw, system, batch, vars,
         };
         search.AddTo(command);
         command.SetAction(parse =>
         {
-            var items = ReadPrompts(parse.GetValue(prompt) ?? [], parse.GetValue(prompts));
-            if (items.Count == 0) throw new ArgumentException("no prompts. HINT: pass --prompt TEXT (repeatable) or --prompts FILE.jsonl");
+            var args = parse.GetValue(prompt) ?? [];
+            var file = parse.GetValue(prompts);
+            // neither --prompt nor --prompts: prompts from stdin, one per line (a JSON object line is read as --prompts reads it)
+            var items = args.Length == 0 && file is null ? (Console.IsInputRedirected ? ReadPrompts(Console.In, "stdin") : []) : ReadPrompts(args, file);
+            if (items.Count == 0) throw new ArgumentException("no prompts. HINT: pass --prompt TEXT (repeatable), --prompts FILE.jsonl, or prompts on stdin (one per line)");
             using var m = new Model(parse.GetValue(model)!, search.Threads(parse));
             var options = new GenerationOptions
             {
                 Search = search.Overrides(parse), StopStrings = search.Stops(parse), ChatTemplate = parse.GetValue(raw) ? false : null,
-                SystemPrompt = parse.GetValue(system), BatchSize = parse.GetValue(batch),
+                SystemPrompt = parse.GetValue(system), BatchSize = parse.GetValue(batch), TemplateVariables = TemplateVarOption.Parse(parse.GetValue(vars)),
             };
             var results = m.Generate(items.Select(i => i.Prompt).ToArray(), options);
             var modelId = Path.GetFileName(m.Folder.TrimEnd('/'));
@@ -65,12 +69,34 @@ static class GenerateCommand
     /// <summary>Non-ASCII text written as itself (UTF-8), not as \uXXXX escapes: answers stay readable in the file.</summary>
     static readonly System.Text.Json.JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    /// <summary>Prompts from stdin: one per line; a line that is a JSON object is read as in --prompts, any other line is the prompt text.</summary>
+    internal static List<(JsonNode? Id, string Prompt)> ReadPrompts(TextReader input, string name)
+    {
+        var items = new List<(JsonNode? Id, string Prompt)>();
+        var lineNo = 0;
+        for (string? line; (line = input.ReadLine()) != null;)
+        {
+            lineNo++;
+            if (line.Trim().Length == 0) continue;
+            if (line.TrimStart().StartsWith('{')) items.AddRange(ReadPromptLines([line], $"{name} line {lineNo}", items.Count));
+            else items.Add((JsonValue.Create(items.Count + 1), line));
+        }
+        return items;
+    }
+
     static List<(JsonNode? Id, string Prompt)> ReadPrompts(string[] args, string? file)
     {
         var items = args.Select((p, i) => ((JsonNode?)JsonValue.Create(i + 1), p)).ToList();
         if (file is null) return items;
+        items.AddRange(ReadPromptLines(File.ReadLines(file), file, items.Count));
+        return items;
+    }
+
+    static List<(JsonNode? Id, string Prompt)> ReadPromptLines(IEnumerable<string> lines, string file, int before)
+    {
+        var items = new List<(JsonNode? Id, string Prompt)>();
         var lineNo = 0;
-        foreach (var line in File.ReadLines(file))
+        foreach (var line in lines)
         {
             lineNo++;
             if (line.Trim().Length == 0) continue;
@@ -82,7 +108,7 @@ static class GenerateCommand
             }
             var text = o["prompt"]?.GetValue<string>() ?? (o["turns"] as JsonArray)?.FirstOrDefault()?.GetValue<string>()
                 ?? throw new FormatException($"{file}:{lineNo}: no \"prompt\" string and no \"turns\" list. HINT: each line is {{\"prompt\": \"...\"}} or {{\"question_id\": 1, \"turns\": [\"...\"]}}");
-            items.Add((o["question_id"] ?? o["id"] ?? JsonValue.Create(items.Count + 1), text));
+            items.Add((o["question_id"]?.DeepClone() ?? o["id"]?.DeepClone() ?? JsonValue.Create(before + items.Count + 1), text));
         }
         return items;
     }

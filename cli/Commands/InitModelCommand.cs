@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Toolkit.Core.Checkpoints;
-using Toolkit.Core.Tokenizers;
 using Toolkit.Train.Model;
 using Toolkit.Train.Torch;
 
@@ -33,25 +32,20 @@ static class InitModelCommand
 
     public static IReadOnlyList<string> Create(string preset, string folder, string? tokenizerFolder, long seed, ScalarType dtype)
     {
-        Tokenizer? tok = tokenizerFolder is null ? null : Tokenizer.FromFolder(tokenizerFolder);
+        var source = tokenizerFolder is null ? null : Toolkit.Core.Folders.ModelFolder.Open(tokenizerFolder);
+        var tok = source?.Tokenizer;
         var config = Presets.Get(preset, tok?.VocabSize);
         GenerationConfig? generation = null;
         if (tok is not null)
         {
-            config = config with { BosTokenId = tok.BosId, EosTokenIds = tok.EosId is int e ? [e] : [] };
+            // eos_token_id: EOS plus the template's end-of-turn (a list where they differ, as vendors ship instruct models)
+            config = config with { BosTokenId = tok.BosId, EosTokenIds = source!.StopIds };
             generation = new GenerationConfig { BosTokenId = tok.BosId, EosTokenIds = config.EosTokenIds, PadTokenId = tok.PadId };
         }
         Directory.CreateDirectory(folder);
         using var weights = DecoderWeights.Random(config, seed);
         var written = weights.Save(folder, generation, dtype).ToList();
-        if (tokenizerFolder is not null)
-            foreach (var name in new[] { "tokenizer.json", "tokenizer_config.json" })
-            {
-                var src = Path.Combine(tokenizerFolder, name);
-                if (!File.Exists(src)) continue;
-                File.Copy(src, Path.Combine(folder, name), overwrite: true);
-                written.Add(name);
-            }
+        if (source is not null) written.AddRange(source.CopyTokenizerFiles(folder));
         return written;
     }
 

@@ -1,12 +1,14 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using Toolkit.Core.Folders;
 using Toolkit.Core.Templates;
 
 namespace Toolkit.Cli.Commands;
 
 /// <summary>
-/// `toolkit template --tokenizer DIR [--add-generation-prompt]`: a JSON list of messages (or JSONL, one list per line)
-/// on stdin → the chat template of DIR/tokenizer_config.json rendered, one rendering per list.
+/// `toolkit template --tokenizer DIR [--add-generation-prompt] [--template-var NAME=VALUE ...]`: a JSON list of messages
+/// (or JSONL, one list per line) on stdin → the folder's chat template (chat_template.jinja or tokenizer_config.json's,
+/// as <see cref="ModelFolder"/> resolves it) rendered, one rendering per list.
 /// </summary>
 static class TemplateCommand
 {
@@ -14,15 +16,18 @@ static class TemplateCommand
     {
         var tokenizer = new Option<string>("--tokenizer") { Description = "Folder whose tokenizer_config.json holds chat_template (and bos/eos tokens).", Required = true };
         var generation = new Option<bool>("--add-generation-prompt") { Description = "Append the assistant turn opener, as for generation." };
-        var command = new Command("template", "Render the folder's chat template for JSON message lists read from stdin.") { tokenizer, generation };
+        var vars = TemplateVarOption.Create();
+        var command = new Command("template", "Render the folder's chat template for JSON message lists read from stdin.") { tokenizer, generation, vars };
         command.SetAction(parse =>
         {
-            var path = Path.Combine(parse.GetValue(tokenizer)!, "tokenizer_config.json");
-            var template = ChatTemplate.FromTokenizerConfig(path);
+            var folder = ModelFolder.Open(parse.GetValue(tokenizer)!);
+            var template = folder.ChatTemplate ?? throw new InvalidOperationException(
+                $"'{folder.Folder}' has no chat template (no chat_template.jinja, no chat_template in tokenizer_config.json). HINT: base checkpoints often ship without one");
+            var extra = TemplateVarOption.Parse(parse.GetValue(vars))?.ToDictionary(kv => kv.Key, kv => kv.Value);
             var input = Console.In.ReadToEnd();
             foreach (var (messages, where) in ReadConversations(input))
             {
-                try { Console.Write(template.Render(messages, parse.GetValue(generation))); }
+                try { Console.Write(template.Render(messages, parse.GetValue(generation), extra)); }
                 catch (TemplateException e) { throw new InvalidOperationException($"stdin {where}: {e.Message}", e); }
                 Console.WriteLine();
             }

@@ -1,6 +1,4 @@
 using Toolkit.Core.Checkpoints;
-using Toolkit.Core.Templates;
-using Tokenizer = Toolkit.Core.Tokenizers.Tokenizer;
 using Toolkit.Export;
 using Toolkit.Runtime.Generation;
 using Toolkit.Train.Data;
@@ -21,13 +19,14 @@ static class HeldOut
     /// <summary>Per held-out pair: (log π(chosen), log π(rejected)) summed over completion tokens.</summary>
     public static (double Chosen, double Rejected)[] PairLogps(string checkpoint, string pairsFile)
     {
-        var tok = Tokenizer.FromFolder(checkpoint);
-        var template = ChatTemplate.FromTokenizerConfig(Path.Combine(checkpoint, "tokenizer_config.json"));
+        var resolved = Toolkit.Core.Folders.ModelFolder.Open(checkpoint);
+        var tok = resolved.Tokenizer;
+        var template = resolved.ChatTemplate ?? throw new InvalidOperationException($"'{checkpoint}' has no chat template (chat_template.jinja or tokenizer_config.json)");
         var set = DataReader.Read(pairsFile, OnBadRow.Fail);
         var pairs = new ExampleBuilder(tok, template, new TokenizeOptions { MaxLength = 256 }, set.Report).Pairs(set.Pairs);
         using var folder = CheckpointFolder.Open(checkpoint);
         using var model = new Decoder(DecoderWeights.Load(folder));
-        var padId = tok.PadId ?? tok.EosId ?? 0;
+        var padId = resolved.PadId;
         var result = new List<(double, double)>();
         using var noGrad = torch.no_grad();
         foreach (var chunk in pairs.Chunk(32))

@@ -83,6 +83,8 @@ public sealed class CheckpointFolder : IDisposable
     public static IReadOnlyList<string> Save(string folder, ModelConfig config, GenerationConfig? generation, IReadOnlyList<ITensorData> tensors,
         long maxShardBytes = ShardedSafetensorsWriter.DefaultMaxShardBytes)
     {
+        // config.json's eos_token_id lists every stop id generation_config.json lists (vendors ship both alike)
+        if (generation?.EosTokenIds is { Count: > 0 } stops) config = config with { EosTokenIds = [.. config.EosTokenIds.Concat(stops).Distinct()] };
         config.Validate(Path.Combine(folder, ModelConfigJson.FileName));
         var written = new List<string>(ShardedSafetensorsWriter.Write(folder, tensors, maxShardBytes));
         ModelConfigJson.Write(Path.Combine(folder, ModelConfigJson.FileName), config);

@@ -20,6 +20,9 @@ public sealed record GenerationOptions
     /// <summary>A system message put before each prompt when the chat template is used (null = none).</summary>
     public string? SystemPrompt { get; init; }
 
+    /// <summary>Extra chat-template variables (e.g. enable_thinking = false for Qwen3); null = none.</summary>
+    public IReadOnlyDictionary<string, object?>? TemplateVariables { get; init; }
+
     /// <summary>Prompts generated together (default 1: no padding; larger batches trade latency for throughput).</summary>
     public int BatchSize { get; init; } = 1;
 
@@ -44,7 +47,7 @@ public static class TextGeneration
         if (options.BatchSize < 1) throw new GenerationException($"batch size {options.BatchSize} must be ≥ 1");
         var tokenizer = new Tokenizer(model);
         var useTemplate = options.ChatTemplate ?? tokenizer.HasChatTemplate;
-        var encoded = prompts.Select(p => Encode(tokenizer, p, useTemplate, options.SystemPrompt)).ToArray();
+        var encoded = prompts.Select(p => Encode(tokenizer, p, useTemplate, options.SystemPrompt, options.TemplateVariables)).ToArray();
         var results = new GenerationResult[prompts.Count];
         for (var start = 0; start < prompts.Count; start += options.BatchSize)
         {
@@ -72,12 +75,13 @@ public static class TextGeneration
     }
 
     /// <summary>A prompt's ids: as one user turn of the chat template (no special tokens added: the template has them), or raw text with them.</summary>
-    public static int[] Encode(Tokenizer tokenizer, string prompt, bool chatTemplate, string? systemPrompt = null)
+    public static int[] Encode(Tokenizer tokenizer, string prompt, bool chatTemplate, string? systemPrompt = null,
+        IReadOnlyDictionary<string, object?>? templateVariables = null)
     {
         if (!chatTemplate) return tokenizer.Encode(prompt, addSpecialTokens: true);
         var messages = new List<ChatMessage>();
         if (systemPrompt is not null) messages.Add(ChatMessage.System(systemPrompt));
         messages.Add(ChatMessage.User(prompt));
-        return tokenizer.Encode(tokenizer.ApplyChatTemplate(messages, addGenerationPrompt: true));
+        return tokenizer.Encode(tokenizer.ApplyChatTemplate(messages, addGenerationPrompt: true, templateVariables));
     }
 }

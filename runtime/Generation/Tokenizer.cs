@@ -54,20 +54,25 @@ public sealed class Tokenizer
     /// <summary>
     /// Renders a conversation with the folder's chat template, or with <paramref name="templateOverride"/> when given
     /// (ORT-GenAI's ApplyChatTemplate(template_str, messages, tools, add_generation_prompt)). <paramref name="messagesJson"/>
-    /// is a JSON array of {role, content}; <paramref name="toolsJson"/> an optional JSON array passed as <c>tools</c>.
+    /// is a JSON array of {role, content}; <paramref name="toolsJson"/> an optional JSON array passed as <c>tools</c>;
+    /// <paramref name="variables"/> extra template variables (e.g. Qwen3's <c>enable_thinking</c>; vLLM's chat_template_kwargs).
     /// </summary>
-    public string ApplyChatTemplate(string? templateOverride, string messagesJson, string? toolsJson, bool addGenerationPrompt)
+    public string ApplyChatTemplate(string? templateOverride, string messagesJson, string? toolsJson, bool addGenerationPrompt,
+        IReadOnlyDictionary<string, object?>? variables = null)
     {
         var template = Template(templateOverride);
         var messages = JsonNode.Parse(messagesJson) as JsonArray
             ?? throw new GenerationException("messages must be a JSON array of {\"role\": ..., \"content\": ...} objects");
-        var extra = string.IsNullOrEmpty(toolsJson) ? null : new Dictionary<string, object?> { ["tools"] = JsonNode.Parse(toolsJson) };
+        var extra = Variables(variables);
+        if (!string.IsNullOrEmpty(toolsJson)) (extra ??= [])["tools"] = JsonNode.Parse(toolsJson);
         return template.Render(messages, addGenerationPrompt, extra);
     }
 
-    /// <summary>Renders <paramref name="messages"/> with the folder's chat template.</summary>
-    public string ApplyChatTemplate(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true) =>
-        Template(null).Render(messages, addGenerationPrompt);
+    /// <summary>Renders <paramref name="messages"/> with the folder's chat template and optional extra <paramref name="variables"/>.</summary>
+    public string ApplyChatTemplate(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true, IReadOnlyDictionary<string, object?>? variables = null) =>
+        Template(null).Render(messages, addGenerationPrompt, Variables(variables));
+
+    static Dictionary<string, object?>? Variables(IReadOnlyDictionary<string, object?>? v) => v is null ? null : v.ToDictionary(kv => kv.Key, kv => kv.Value);
 
     ChatTemplate Template(string? templateOverride)
     {
@@ -78,13 +83,7 @@ public sealed class Tokenizer
             "HINT: pass the prompt as plain text (toolkit generate --raw), or add a chat_template to tokenizer_config.json");
     }
 
-    ChatTemplate? LoadTemplate()
-    {
-        var config = Path.Combine(_model.TokenizerFolder, "tokenizer_config.json");
-        if (!File.Exists(config)) return null;
-        if (Inner.ChatTemplate is null && !File.Exists(Path.Combine(_model.TokenizerFolder, "chat_template.jinja"))) return null;
-        return ChatTemplate.FromTokenizerConfig(config);
-    }
+    ChatTemplate? LoadTemplate() => Toolkit.Core.Folders.ModelFolder.ReadTemplate(_model.TokenizerFolder, Inner).Template;   // the one resolver
 }
 
 /// <summary>

@@ -56,7 +56,7 @@ public sealed class ChatEngine
     public PreparedChat Prepare(ChatRequest r)
     {
         string prompt;
-        try { prompt = _tokenizer.ApplyChatTemplate(null, r.Messages.ToJsonString(), null, addGenerationPrompt: true); }
+        try { prompt = _tokenizer.ApplyChatTemplate(null, r.Messages.ToJsonString(), null, addGenerationPrompt: true, r.ChatTemplateKwargs); }
         catch (Exception e) when (e is TemplateException or GenerationException)
         {
             throw ApiError.BadRequest("messages", $"the model's chat template refused these messages: {e.Message}");

@@ -28,6 +28,9 @@ public sealed record ChatRequest(
     string Model, JsonArray Messages, int? MaxTokens, int MinTokens, double? Temperature, double? TopP, int? TopK,
     long? Seed, double? RepetitionPenalty, IReadOnlyList<string> Stop, bool Stream, bool IncludeUsage)
 {
+    /// <summary>vLLM's <c>chat_template_kwargs</c>: extra chat-template variables (e.g. <c>{"enable_thinking": false}</c>), or null.</summary>
+    public IReadOnlyDictionary<string, object?>? ChatTemplateKwargs { get; init; }
+
     /// <summary>Fields accepted and ignored (they change nothing a local model does).</summary>
     static readonly HashSet<string> Ignored = ["user", "metadata", "service_tier", "parallel_tool_calls", "store", "safety_identifier", "prompt_cache_key"];
 
@@ -52,7 +55,7 @@ public sealed record ChatRequest(
     static readonly HashSet<string> Known =
     [
         "model", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "top_k", "seed", "stop", "stream",
-        "stream_options", "n", "min_tokens", "repetition_penalty", "response_format", "modalities",
+        "stream_options", "n", "min_tokens", "repetition_penalty", "response_format", "modalities", "chat_template_kwargs",
     ];
 
     /// <summary>Reads <paramref name="body"/> (the request's JSON); throws <see cref="ApiError"/> 400 naming the field at fault.</summary>
@@ -110,7 +113,25 @@ public sealed record ChatRequest(
         if (o["modalities"] is JsonArray mods && mods.Any(m => m?.GetValueKind() != JsonValueKind.String || (string?)m != "text"))
             throw ApiError.BadRequest("modalities", "only the \"text\" modality is supported", "unsupported_parameter");
 
-        return new ChatRequest(model, messages, maxTokens, minTokens, temperature, topP, topK, seed, penalty, Stops(o["stop"]), stream, includeUsage);
+        return new ChatRequest(model, messages, maxTokens, minTokens, temperature, topP, topK, seed, penalty, Stops(o["stop"]), stream, includeUsage)
+        {
+            ChatTemplateKwargs = TemplateKwargs(o["chat_template_kwargs"]),
+        };
+    }
+
+    /// <summary>chat_template_kwargs (as vLLM): an object of template variables; the server's own (messages, add_generation_prompt, tools) are refused.</summary>
+    static IReadOnlyDictionary<string, object?>? TemplateKwargs(JsonNode? node)
+    {
+        if (node is null) return null;
+        if (node is not JsonObject kw) throw ApiError.BadRequest("chat_template_kwargs", "chat_template_kwargs must be an object such as {\"enable_thinking\": false}");
+        var result = new Dictionary<string, object?>();
+        foreach (var (k, v) in kw)
+        {
+            if (k is "messages" or "add_generation_prompt" or "tools" or "bos_token" or "eos_token")
+                throw ApiError.BadRequest($"chat_template_kwargs.{k}", $"chat_template_kwargs.{k} is set by the server and cannot be overridden", "unsupported_parameter");
+            result[k] = v?.DeepClone();
+        }
+        return result;
     }
 
     /// <summary>messages → the template's list: developer becomes system; text parts are joined into one string.</summary>

@@ -58,7 +58,7 @@ public sealed class Policy : IDisposable
     public void CopyTokenizer(string folder)
     {
         if (TokenizerFolder is null) return;
-        foreach (var name in new[] { "tokenizer.json", "tokenizer_config.json" })
+        foreach (var name in Toolkit.Core.Folders.ModelFolder.TokenizerFileNames)
         {
             var src = Path.Combine(TokenizerFolder, name);
             if (File.Exists(src)) File.Copy(src, Path.Combine(folder, name), overwrite: true);

@@ -1,4 +1,5 @@
 using Toolkit.Core.Checkpoints;
+using Toolkit.Core.Folders;
 using Toolkit.Core.Templates;
 using Toolkit.Core.Tokenizers;
 using Toolkit.Train.Data;
@@ -27,6 +28,9 @@ public sealed class TrainingSetup : IDisposable
     /// <summary>How the reference is held ("none" for SFT, SimPO, ORPO).</summary>
     public required string ReferenceDescription { get; init; }
 
+    /// <summary>The chat template the data was rendered with (the folder's, via <see cref="ModelFolder"/>, or the tiny preset's), or null.</summary>
+    public ChatTemplate? ChatTemplate { get; init; }
+
     /// <summary>A trainer for this setup.</summary>
     public Trainer CreateTrainer(Action<string>? log = null) => new(Options, Policy, Objective, log);
 
@@ -39,9 +43,13 @@ public sealed class TrainingSetup : IDisposable
 
         // 1) tokenizer and chat template
         var tokFolder = o.Tokenizer ?? o.Model!;
-        var tok = Tokenizer.FromFolder(tokFolder);
-        var template = Template(tok, tokFolder, o.Preset is not null);
-        var padId = tok.PadId ?? tok.EosId ?? 0;
+        var folder = ModelFolder.Open(tokFolder);                          // template, pad / EOS / end-of-turn: one resolver
+        var tok = folder.Tokenizer;
+        var template = folder.ChatTemplate
+            ?? (o.Preset is not null ? ChatTemplate.Parse(ChatTemplate.TinyPresetSource).WithSpecialTokens(tok.BosToken, tok.EosToken) : null);
+        var padId = folder.PadId;
+        var stopIds = ModelFolder.StopIdsOf(tok, template);                // EOS + the template's end-of-turn: eos_token_id of what we write
+        log?.Invoke($"tokenizer {folder.Folder}: chat template from {folder.ChatTemplateFile ?? (template is null ? "nowhere (plain-text data only)" : "the tiny preset")}, pad id {padId}, stop ids [{string.Join(", ", stopIds)}]");
 
         // 2) data: read, tokenize, split
         var set = DataReader.Read(o.Data!, o.OnBadRow);
@@ -68,7 +76,7 @@ public sealed class TrainingSetup : IDisposable
         }
 
         // 3) policy
-        var loadStart = StartingModel(o, tok);
+        var loadStart = StartingModel(o, tok, stopIds);
         var policyModel = loadStart();
         LoraAdapters? adapters = null;
         if (o.LoraR > 0)
@@ -84,7 +92,8 @@ public sealed class TrainingSetup : IDisposable
         }
         var generation = o.Model is not null && File.Exists(Path.Combine(o.Model, GenerationConfig.FileName))
             ? GenerationConfig.Read(Path.Combine(o.Model, GenerationConfig.FileName))
-            : new GenerationConfig { BosTokenId = tok.BosId, EosTokenIds = tok.EosId is int e ? [e] : [], PadTokenId = tok.PadId };
+            : new GenerationConfig { BosTokenId = tok.BosId, PadTokenId = tok.PadId };
+        generation = generation with { EosTokenIds = [.. (generation.EosTokenIds ?? []).Concat(stopIds).Distinct()] };
         var policy = new Policy(policyModel, adapters) { Generation = generation, TokenizerFolder = tokFolder };
 
         // 4) objective and reference
@@ -121,7 +130,7 @@ public sealed class TrainingSetup : IDisposable
         }
         log?.Invoke($"train {objective.TrainCount} / validation {objective.ValidationCount} examples; reference: {refText}; " +
                     $"trainable tensors {policy.Trainable.Count} ({policy.Trainable.Sum(p => p.Tensor.numel()):N0} values)");
-        return new TrainingSetup { Options = o, Policy = policy, Objective = objective, ReferenceDescription = refText };
+        return new TrainingSetup { Options = o, Policy = policy, Objective = objective, ReferenceDescription = refText, ChatTemplate = template };
     }
 
     static Reference LiveReference(PreferenceOptions o, Decoder policy, LoraAdapters? adapters, Func<Decoder> loadStart)
@@ -131,10 +140,10 @@ public sealed class TrainingSetup : IDisposable
     }
 
     /// <summary>A loader of the starting model: the checkpoint folder, or the preset initialized with the seed (the same weights on every call).</summary>
-    static Func<Decoder> StartingModel(TrainOptions o, Tokenizer tok)
+    static Func<Decoder> StartingModel(TrainOptions o, Tokenizer tok, IReadOnlyList<int> stopIds)
     {
         if (o.Model is { } folder) return () => LoadFolder(folder);
-        var config = Presets.Get(o.Preset!, tok.VocabSize) with { BosTokenId = tok.BosId, EosTokenIds = tok.EosId is int e ? [e] : [] };
+        var config = Presets.Get(o.Preset!, tok.VocabSize) with { BosTokenId = tok.BosId, EosTokenIds = stopIds };
         return () => new Decoder(DecoderWeights.Random(config, o.Seed));
     }
 
@@ -142,13 +151,6 @@ public sealed class TrainingSetup : IDisposable
     {
         using var ckpt = CheckpointFolder.Open(folder);
         return new Decoder(DecoderWeights.Load(ckpt));
-    }
-
-    static ChatTemplate? Template(Tokenizer tok, string folder, bool preset)
-    {
-        var config = Path.Combine(folder, "tokenizer_config.json");
-        if (tok.ChatTemplate is not null && File.Exists(config)) return ChatTemplate.FromTokenizerConfig(config);
-        return preset ? ChatTemplate.Parse(ChatTemplate.TinyPresetSource).WithSpecialTokens(tok.BosToken, tok.EosToken) : null;
     }
 
     /// <summary>Frees the objective (and its reference) and the policy.</summary>
