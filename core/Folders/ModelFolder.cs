@@ -89,7 +89,7 @@ public sealed class ModelFolder
     public static IReadOnlyList<int> StopIdsOf(Tokenizer tok, ChatTemplate? template) =>
         [.. new[] { tok.EosId }.OfType<int>().Concat(template is null ? [] : EndOfTurn(template, tok)).Distinct()];
 
-    /// <summary>The special ids (not EOS) in what the template renders after an assistant answer, before the next turn.</summary>
+    /// <summary>The special token (not EOS) the template writes right after an assistant answer, as a list of 0 or 1 ids.</summary>
     static IReadOnlyList<int> EndOfTurn(ChatTemplate template, Tokenizer tok)
     {
         const string marker = "\u2063probe-answer\u2063";
@@ -98,13 +98,13 @@ public sealed class ModelFolder
         catch (TemplateException) { return []; }                           // templates that refuse this shape name no end-of-turn
         var at = text.IndexOf(marker, StringComparison.Ordinal);
         if (at < 0) return [];
-        var result = new List<int>();
+        // the first special token after the answer (whitespace skipped) ends the turn; what follows is the next turn
         foreach (var id in tok.Encode(text[(at + marker.Length)..], addSpecialTokens: false))
         {
-            if (tok.IsSpecial(id)) { if (id != tok.EosId && !result.Contains(id)) result.Add(id); }
-            else if (!string.IsNullOrWhiteSpace(tok.Decode([id], cleanUpTokenizationSpaces: false))) break;   // the next turn's text
+            if (tok.IsSpecial(id)) return id == tok.EosId ? [] : [id];
+            if (!string.IsNullOrWhiteSpace(tok.Decode([id], cleanUpTokenizationSpaces: false))) break;
         }
-        return result;
+        return [];
     }
 
     /// <summary>Copies <see cref="TokenizerFiles"/> into <paramref name="destination"/> (skipping itself); returns the names copied.</summary>
@@ -122,6 +122,13 @@ public sealed class ModelFolder
         return copied;
     }
 
-    /// <summary><paramref name="ids"/> (a checkpoint's eos_token_id) followed by the stop ids it lacks.</summary>
-    public IReadOnlyList<int> WithStopIds(IReadOnlyList<int>? ids) => [.. (ids ?? []).Concat(StopIds).Distinct()];
+    /// <summary>A checkpoint's eos_token_id <paramref name="ids"/> plus the end-of-turn ids it lacks; <see cref="StopIds"/> when it has none.</summary>
+    public IReadOnlyList<int> WithStopIds(IReadOnlyList<int>? ids) => MergeStopIds(ids, StopIds, EosId);
+
+    /// <summary>
+    /// <paramref name="ids"/> (an eos_token_id already written; it stays first and authoritative) plus the
+    /// <paramref name="stopIds"/> other than <paramref name="eosId"/> it lacks (the template's end-of-turn); <paramref name="stopIds"/> when <paramref name="ids"/> is empty.
+    /// </summary>
+    public static IReadOnlyList<int> MergeStopIds(IReadOnlyList<int>? ids, IReadOnlyList<int> stopIds, int? eosId) =>
+        ids is not { Count: > 0 } ? stopIds : [.. ids.Concat(stopIds.Where(s => s != eosId)).Distinct()];
 }

@@ -93,7 +93,7 @@ public sealed class TrainingSetup : IDisposable
         var generation = o.Model is not null && File.Exists(Path.Combine(o.Model, GenerationConfig.FileName))
             ? GenerationConfig.Read(Path.Combine(o.Model, GenerationConfig.FileName))
             : new GenerationConfig { BosTokenId = tok.BosId, PadTokenId = tok.PadId };
-        generation = generation with { EosTokenIds = [.. (generation.EosTokenIds ?? []).Concat(stopIds).Distinct()] };
+        generation = generation with { EosTokenIds = ModelFolder.MergeStopIds(generation.EosTokenIds, stopIds, tok.EosId) };
         var policy = new Policy(policyModel, adapters) { Generation = generation, TokenizerFolder = tokFolder };
 
         // 4) objective and reference
