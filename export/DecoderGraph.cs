@@ -62,7 +62,8 @@ internal sealed class DecoderGraph
         MaskAndPositions(ids, mask);
 
         g.Scope = "/model/embed_tokens";
-        var h = g.Gather(Weight("model.embed_tokens.weight", transpose: false), ids);          // (B, T, E)
+        var embed = Weight("model.embed_tokens.weight", transpose: false);                   // (V, E)
+        var h = g.Gather(embed, ids);                                                         // (B, T, E)
         OnnxValue? pending = null;                                                            // a residual branch not yet added to h
         for (var i = 0; i < c.NumHiddenLayers; i++)
         {
@@ -81,7 +82,8 @@ internal sealed class DecoderGraph
         g.Scope = "/model/norm";
         var last = Norm(ref h, pending, "model.norm.weight");
         g.Scope = "/lm_head";
-        var head = w.Get("lm_head.weight") is null ? LinearWeight("model.embed_tokens.weight", "lm_head.weight") : Weight("lm_head.weight", transpose: true);
+        // tied embeddings: the one (V, E) initializer serves the Gather and, through a Transpose, the head (stored once)
+        var head = w.Get("lm_head.weight") is null ? g.Transpose(embed, 1, 0) : Weight("lm_head.weight", transpose: true);   // (E, V)
         var logits = g.MatMul(last, head);                                                    // (B, T, V)
         g.Output(logits, "logits", io, "batch_size", "sequence_length", (long)c.VocabSize);
     }

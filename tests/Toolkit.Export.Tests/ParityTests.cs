@@ -79,4 +79,27 @@ public sealed class ParityTests(ITestOutputHelper output) : IDisposable
 
     /// <summary>The fp16 tolerance the README states.</summary>
     const double Fp16Tolerance = 2e-2;
+
+    [Theory]
+    [InlineData(ExportDtype.Fp32)]
+    [InlineData(ExportDtype.Fp16)]
+    public void Tied_embeddings_are_stored_once_and_the_logits_are_unchanged(ExportDtype dtype)
+    {
+        var config = Harness.TinyLlama;                                       // tie_word_embeddings = true
+        Assert.True(config.TieWordEmbeddings);
+        using var model = new Decoder(Harness.Weights(config, seed: 13));
+        OnnxExporter.Export(model, dir.Path, new ExportOptions { Dtype = dtype });
+        var proto = Toolkit.Core.Onnx.OnnxModelReader.Load(System.IO.Path.Combine(dir.Path, "model.onnx"));
+        var vocabSized = proto.Graph.Initializer.Where(t => t.Dims.Contains(config.VocabSize) && t.Dims.Contains(config.HiddenSize)).Select(t => t.Name).ToList();
+        output.WriteLine($"{dtype}: initializers of {config.VocabSize}×{config.HiddenSize}: {string.Join(", ", vocabSized)}");
+        Assert.Equal(["model.embed_tokens.weight"], vocabSized);              // before: also lm_head.weight.T (the model twice)
+
+        using var session = Harness.Load(System.IO.Path.Combine(dir.Path, "model.onnx"));
+        var ids = Harness.RandomIds(2, 16, config.VocabSize, seed: 6);
+        var mask = ids.Select(r => r.Select(_ => 1L).ToArray()).ToArray();
+        var diffs = Harness.CompareSteps(model, session, ids, mask, Steps, fp16: dtype == ExportDtype.Fp16);
+        output.WriteLine($"{dtype}: logits max |diff| vs libtorch per step (prefill first) = {string.Join(", ", diffs.Select(d => d.ToString("E2")))}");
+        var tol = dtype == ExportDtype.Fp16 ? Fp16Tolerance : 1e-4;
+        Assert.All(diffs, d => Assert.True(d <= tol, $"max |diff| {d:E2} > {tol}"));
+    }
 }

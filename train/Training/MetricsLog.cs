@@ -82,17 +82,19 @@ public sealed class MetricsLog(string folder)
         foreach (var r in records)
             foreach (var (k, _) in r)
                 if (!columns.Contains(k)) columns.Add(k);
-        var sb = new StringBuilder();
-        sb.AppendLine(string.Join(",", columns.Select(Csv)));
-        foreach (var r in records)
-        {
-            var map = r.ToDictionary(kv => kv.Key, kv => kv.Value);
-            sb.AppendLine(string.Join(",", columns.Select(c => map.TryGetValue(c, out var v) ? v.ToString("R", CultureInfo.InvariantCulture) : "")));
-        }
         var tmp = CsvPath + ".tmp";
-        File.WriteAllText(tmp, sb.ToString());
+        using (var writer = new StreamWriter(tmp, append: false, new UTF8Encoding(false)))
+        using (var csv = new CsvHelper.CsvWriter(writer, CultureInfo.InvariantCulture))             // quoting by CsvHelper (RFC 4180)
+        {
+            foreach (var c in columns) csv.WriteField(c);
+            csv.NextRecord();
+            foreach (var r in records)
+            {
+                var map = r.ToDictionary(kv => kv.Key, kv => kv.Value);
+                foreach (var c in columns) csv.WriteField(map.TryGetValue(c, out var v) ? v.ToString("R", CultureInfo.InvariantCulture) : "");
+                csv.NextRecord();
+            }
+        }
         File.Move(tmp, CsvPath, overwrite: true);
     }
-
-    static string Csv(string s) => s.Contains(',') || s.Contains('"') ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
 }
