@@ -80,6 +80,7 @@ public sealed class ChatServer : IAsyncDisposable
             builder.WebHost.UseKestrel(k =>
             {
                 k.AddServerHeader = false;
+                k.Limits.MaxRequestBodySize = options.MaxRequestBytes + 1;   // RequestBody answers 413 in OpenAI's shape first
                 if (options.Host == "localhost") k.ListenLocalhost(options.Port);
                 else k.Listen(options.Address, options.Port);
             });
