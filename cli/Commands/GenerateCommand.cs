@@ -33,6 +33,8 @@ static class GenerateCommand
         {
             var items = ReadPrompts(parse.GetValue(prompt) ?? [], parse.GetValue(prompts));
             if (items.Count == 0) throw new ArgumentException("no prompts. HINT: pass --prompt TEXT (repeatable) or --prompts FILE.jsonl");
+            if (parse.GetValue(output) is { } outPath) OutputPaths.RequireFile(outPath, "--out");   // before any work
+            Toolkit.Core.Onnx.GenAiGraphCheck.Validate(parse.GetValue(model)!);
             using var m = new Model(parse.GetValue(model)!, search.Threads(parse));
             var options = new GenerationOptions
             {
@@ -91,9 +93,13 @@ static class GenerateCommand
     {
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var tmp = $"{full}.{Environment.ProcessId}.tmp";
-        File.WriteAllLines(tmp, lines);
-        File.Move(tmp, full, overwrite: true);
+        var tmp = Toolkit.Core.Checkpoints.TempFiles.Beside(full);
+        try
+        {
+            File.WriteAllLines(tmp, lines);
+            File.Move(tmp, full, overwrite: true);
+        }
+        finally { Toolkit.Core.Checkpoints.TempFiles.Release(tmp); }
     }
 }
 
