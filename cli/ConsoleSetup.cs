@@ -36,15 +36,24 @@ static class ConsoleSetup
     public static bool ColourAllowed(bool redirected) =>
         !redirected && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR")) && Environment.GetEnvironmentVariable("TERM") != "dumb";
 
+    /// <summary>One error line on stderr, "error: MESSAGE": red on a terminal, plain and unwrapped otherwise.</summary>
+    public static void WriteError(string message)
+    {
+        if (ColourAllowed(Console.IsErrorRedirected)) Error.MarkupLineInterpolated($"[red]error:[/] {message}");
+        else Console.Error.WriteLine($"error: {message}");
+    }
+
     static IAnsiConsole Create(TextWriter writer, bool redirected)
     {
         var colour = ColourAllowed(redirected);
-        return AnsiConsole.Create(new AnsiConsoleSettings
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(writer),
             Ansi = colour ? AnsiSupport.Detect : AnsiSupport.No,
             ColorSystem = colour ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
             Interactive = colour ? InteractionSupport.Detect : InteractionSupport.No,
         });
+        if (redirected) console.Profile.Width = 4096;   // a pipe has no width: do not wrap lines at 80
+        return console;
     }
 }

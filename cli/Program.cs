@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Spectre.Console;
 using Toolkit.Cli.Commands;
 
 namespace Toolkit.Cli;
@@ -31,15 +30,15 @@ static class Program
             var parsed = root.Parse(args);
             if (parsed.Errors.Count > 0)
             {
-                foreach (var error in parsed.Errors) ConsoleSetup.Error.MarkupLineInterpolated($"[red]error:[/] {error.Message}");
-                ConsoleSetup.Error.WriteLine($"HINT: see `toolkit {parsed.CommandResult.Command.Name} --help`");
+                foreach (var error in parsed.Errors) ConsoleSetup.WriteError(error.Message);
+                Console.Error.WriteLine($"HINT: see `toolkit {parsed.CommandResult.Command.Name} --help`");
                 return ConsoleSetup.Usage;
             }
             return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception e) when (Environment.GetEnvironmentVariable("TOOLKIT_DEBUG") is null)
         {
-            ConsoleSetup.Error.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+            ConsoleSetup.WriteError(e.Message);
             return ConsoleSetup.Failed;
         }
     }
