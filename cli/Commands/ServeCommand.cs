@@ -39,7 +39,6 @@ static class ServeCommand
                 MaxConcurrency = parse.GetValue(concurrency), MaxQueue = parse.GetValue(queue), Threads = parse.GetValue(threads),
                 ShutdownTimeout = TimeSpan.FromSeconds(parse.GetValue(shutdown)), MaxRequestBytes = parse.GetValue(maxBytes),
             }.Validate();
-            Toolkit.Core.Onnx.GenAiGraphCheck.Validate(options.Model);   // refuse to start on a folder that cannot be served
             // SIGTERM and Ctrl-C reach the host's console lifetime, which starts the graceful stop that WaitForShutdownAsync awaits
             var server = ChatServer.StartAsync(options, log: Console.Error.WriteLine, logLevel: parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning)
                 .GetAwaiter().GetResult();

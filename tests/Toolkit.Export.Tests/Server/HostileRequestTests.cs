@@ -100,7 +100,7 @@ public sealed class HostileRequestTests(ServerFixture f, ITestOutputHelper outpu
         var (status, body) = await SendOversized(server, 3 << 20, chunked);
         output.WriteLine(body);
         Assert.Equal(413, status);
-        if (chunked) body = body[(body.IndexOf('{'))..(body.LastIndexOf('}') + 1)];
+        body = body[body.IndexOf('{')..(body.LastIndexOf('}') + 1)];   // the answer itself may come chunked
         var error = JsonNode.Parse(body)!["error"]!;
         Assert.Equal("request_too_large", error["code"]!.GetValue<string>());
         Assert.Contains("at most 1,048,576 bytes", error["message"]!.GetValue<string>());
