@@ -19,17 +19,10 @@ internal sealed class Interpreter(Func<DateTime> clock, TemplateLimits? limits =
 
     public Func<DateTime> Clock { get; } = clock;
 
-    /// <summary>Deepest nesting reached so far (tests print it for the real templates).</summary>
-    public int MaxDepthSeen { get; private set; }
-
-    /// <summary>Steps used so far (tests print it for the real templates).</summary>
-    public long Steps => steps;
-
     /// <summary>One level deeper and one step more; throws at <paramref name="pos"/> when a limit or the stack runs out.</summary>
     void Enter(Pos pos)
     {
-        if (++depth > MaxDepthSeen) MaxDepthSeen = depth;
-        if (depth > limits.MaxDepth || !RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        if (++depth > limits.MaxDepth || !RuntimeHelpers.TryEnsureSufficientExecutionStack())
             throw new TemplateException(
                 $"the template nests deeper than {limits.MaxDepth} levels (a macro that calls itself without end?); limit: TemplateLimits.MaxDepth", pos);
         Step(pos);

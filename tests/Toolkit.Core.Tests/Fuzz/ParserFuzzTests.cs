@@ -73,6 +73,24 @@ public sealed class ParserFuzzTests : IDisposable
         catch (CheckpointException e) { Assert.Contains(path, e.Message + e.FilePath); }
     }
 
+    // ---- config.json ----
+
+    static readonly byte[] ValidConfig = System.Text.Encoding.UTF8.GetBytes("""
+        {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 8, "intermediate_size": 16,
+         "num_hidden_layers": 1, "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 4, "vocab_size": 10,
+         "max_position_embeddings": 32, "rms_norm_eps": 1e-05, "rope_theta": 10000.0, "bos_token_id": 1, "eos_token_id": [2, 3],
+         "rope_scaling": {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0, "original_max_position_embeddings": 16},
+         "tie_word_embeddings": true, "torch_dtype": "bfloat16"}
+        """);
+
+    [Property(MaxTest = 300)]
+    public void Config_json_reads_or_raises_a_CheckpointException(int[] positions, byte[] values, byte[] insert, int cut)
+    {
+        var path = Write("config.json", Mutate(ValidConfig, positions, values, insert, cut));
+        try { ModelConfigJson.Read(path); }
+        catch (CheckpointException e) { Assert.Equal(path, e.FilePath); }
+    }
+
     // ---- tokenizer.json ----
 
     static readonly Lazy<byte[]> ValidTokenizer = new(() =>
