@@ -119,7 +119,7 @@ public sealed class TemplateLimitTests(ITestOutputHelper output)
     [Fact]
     public void Real_templates_render_under_limits_ten_times_tighter_than_the_defaults()
     {
-        var tight = new TemplateLimits { MaxDepth = 40, MaxSteps = 2_000_000, MaxOutputChars = 400_000 };
+        var tight = new TemplateLimits { MaxDepth = 40, MaxSteps = 50_000, MaxOutputChars = 400_000 };
         var dir = JinjaOracle.FixturesDir;
         var rendered = 0;
         foreach (var casesPath in Directory.GetFiles(dir, "*.cases.json").Order())
