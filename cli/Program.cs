@@ -1,15 +1,18 @@
 using System.CommandLine;
-using Spectre.Console;
 using Toolkit.Cli.Commands;
 
 namespace Toolkit.Cli;
 
-/// <summary>`toolkit`: one verb per pipeline stage. Errors print their message (which names the file and what to do), not a stack trace.</summary>
+/// <summary>
+/// `toolkit`: one verb per pipeline stage. Errors print their message (which names the file and what to do), not a
+/// stack trace, on stderr; exit codes are <see cref="ConsoleSetup.ExitCodes"/>.
+/// </summary>
 static class Program
 {
     static int Main(string[] args)
     {
-        var root = new RootCommand("toolkit: train → export → quantize → evaluate a chat model, offline.")
+        ConsoleSetup.Configure();
+        var root = new RootCommand("toolkit: train → export → quantize → evaluate a chat model, offline. " + ConsoleSetup.ExitCodes)
         {
             DemoCommand.Create(),
             TokenizeCommand.Create(),
@@ -24,12 +27,19 @@ static class Program
         };
         try
         {
-            return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            var parsed = root.Parse(args);
+            if (parsed.Errors.Count > 0)
+            {
+                foreach (var error in parsed.Errors) ConsoleSetup.WriteError(error.Message);
+                Console.Error.WriteLine($"HINT: see `toolkit {parsed.CommandResult.Command.Name} --help`");
+                return ConsoleSetup.Usage;
+            }
+            return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception e) when (Environment.GetEnvironmentVariable("TOOLKIT_DEBUG") is null)
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
-            return 1;
+            ConsoleSetup.WriteError(e.Message);
+            return ConsoleSetup.Failed;
         }
     }
 }

@@ -26,6 +26,7 @@ public static class OnnxExporter
     public static ExportResult Export(string checkpointFolder, string outFolder, ExportOptions? options = null)
     {
         using var folder = CheckpointFolder.Open(checkpointFolder);
+        FolderValidation.Validate(folder);
         using var weights = DecoderWeights.Load(folder);
         return Export(weights, outFolder, options, folder.Generation, folder.Folder);
     }

@@ -32,6 +32,7 @@ static class ExportCommand
                 },
                 MaxLength = parse.GetValue(maxLength),
             };
+            OutputPaths.RequireFolder(parse.GetValue(output)!, "--out");
             var result = OnnxExporter.Export(parse.GetValue(model)!, parse.GetValue(output)!, options);
             Console.WriteLine($"wrote {result.Folder}: {string.Join(", ", result.Files)}");
             Console.WriteLine($"ops: {string.Join(", ", result.Ops)}");

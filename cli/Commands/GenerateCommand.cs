@@ -32,6 +32,8 @@ static class GenerateCommand
         search.AddTo(command);
         command.SetAction(parse =>
         {
+            if (parse.GetValue(output) is { } outPath) OutputPaths.RequireFile(outPath, "--out");   // before any work
+            Toolkit.Core.Onnx.GenAiGraphCheck.Validate(parse.GetValue(model)!);
             var args = parse.GetValue(prompt) ?? [];
             var file = parse.GetValue(prompts);
             // neither --prompt nor --prompts: prompts from stdin, one per line (a JSON object line is read as --prompts reads it)
@@ -117,9 +119,13 @@ static class GenerateCommand
     {
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var tmp = $"{full}.{Environment.ProcessId}.tmp";
-        File.WriteAllLines(tmp, lines);
-        File.Move(tmp, full, overwrite: true);
+        var tmp = Toolkit.Core.Checkpoints.TempFiles.Beside(full);
+        try
+        {
+            File.WriteAllLines(tmp, lines);
+            File.Move(tmp, full, overwrite: true);
+        }
+        finally { Toolkit.Core.Checkpoints.TempFiles.Release(tmp); }
     }
 }
 

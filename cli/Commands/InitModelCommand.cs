@@ -23,6 +23,7 @@ static class InitModelCommand
         command.SetAction(parse =>
         {
             var folder = parse.GetValue(output)!;
+            OutputPaths.RequireFolder(folder, "--out");
             var written = Create(parse.GetValue(preset)!, folder, parse.GetValue(tokenizer), parse.GetValue(seed), ParseDtype(parse.GetValue(dtype)!));
             Console.WriteLine($"wrote {folder}: {string.Join(", ", written)}");
             return 0;

@@ -58,12 +58,13 @@ static class TrainCommand
     static int Run(TrainOptions options)
     {
         static void Log(string s) => AnsiConsole.WriteLine(s);
+        if (options.OutputDir is { Length: > 0 } outDir) OutputPaths.RequireFolder(outDir, "--out");   // before any work
         using var setup = TrainingSetup.Build(options, Log);
         var trainer = setup.CreateTrainer(Log);
         TrainResult result;
         if (Console.IsOutputRedirected)
         {
-            trainer.OnStep = r => Console.WriteLine(Line(r));
+            trainer.OnStep = r => Console.Error.WriteLine(Line(r));   // progress: stderr
             result = trainer.Run();
         }
         else

@@ -26,6 +26,7 @@ static class TrainTokenizerCommand
             if (size is < 300 or > 65536) throw new ArgumentException($"--vocab-size {size} is outside 300..65536");
             var path = parse.GetValue(corpus)!;
             if (!File.Exists(path)) throw new FileNotFoundException($"--corpus: no file at {path}");
+            OutputPaths.RequireFolder(parse.GetValue(output)!, "--out");
             var bpe = Train(File.ReadLines(path), size, parse.GetValue(output)!);
             Console.WriteLine($"wrote {parse.GetValue(output)}: {bpe}");
             return 0;

@@ -84,7 +84,10 @@ internal sealed class JsonFields(JsonElement obj, string file)
     {
         if (!System.IO.File.Exists(path)) throw new CheckpointException(path, $"'{path}' does not exist. HINT: {hint}");
         JsonDocument doc;
-        try { doc = JsonDocument.Parse(System.IO.File.ReadAllBytes(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }); }
+        var bytes = System.IO.File.ReadAllBytes(path);
+        if (!System.Text.Unicode.Utf8.IsValid(bytes))
+            throw new CheckpointException(path, $"{path}: not valid UTF-8 text. HINT: {hint}");
+        try { doc = JsonDocument.Parse(bytes, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }); }
         catch (JsonException e)
         {
             throw new CheckpointException(path, $"{path}: not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine}: {e.Message}). HINT: {hint}", e);

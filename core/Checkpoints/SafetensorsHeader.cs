@@ -68,6 +68,20 @@ public sealed class SafetensorsHeader
     /// </summary>
     public static SafetensorsHeader Parse(string path, ReadOnlySpan<byte> json, long dataLength)
     {
+        if (!System.Text.Unicode.Utf8.IsValid(json))
+            throw new SafetensorsException(path, null, "the header is not valid UTF-8", SafetensorsException.CorruptHint);
+        try
+        {
+            return ParseJson(path, json, dataLength);
+        }
+        catch (InvalidOperationException e) // a \u escape of an unpaired surrogate cannot be read as a string
+        {
+            throw new SafetensorsException(path, null, $"a name or string in the header is not valid Unicode ({e.Message})", SafetensorsException.CorruptHint, e);
+        }
+    }
+
+    static SafetensorsHeader ParseJson(string path, ReadOnlySpan<byte> json, long dataLength)
+    {
         JsonDocument doc;
         try
         {

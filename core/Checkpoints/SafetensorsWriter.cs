@@ -99,7 +99,7 @@ public static class SafetensorsWriter
         var full = System.IO.Path.GetFullPath(path);
         var dir = System.IO.Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(dir);
-        var temp = System.IO.Path.Combine(dir, $".{System.IO.Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        var temp = TempFiles.Beside(full);   // deleted on failure, at exit, or by the next write after a SIGKILL
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
@@ -109,10 +109,9 @@ public static class SafetensorsWriter
             }
             File.Move(temp, full, overwrite: true);
         }
-        catch
+        finally
         {
-            try { File.Delete(temp); } catch (IOException) { } // best effort; the original error matters more
-            throw;
+            TempFiles.Release(temp);
         }
     }
 }

@@ -36,6 +36,31 @@ public static class GenAiConfigJson
     static readonly string[] TopUnsupported = ["speculative", "engine"];
 
     /// <summary>Reads <paramref name="path"/> (a genai_config.json, or a folder holding one) and checks the files it names.</summary>
+    /// <summary>Refuses a key or string that cannot be decoded (an unpaired surrogate escape such as \ud800), naming its path.</summary>
+    static void RequireText(JsonElement e, string file, string path)
+    {
+        switch (e.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var p in e.EnumerateObject())
+                {
+                    string name;
+                    try { name = p.Name; }
+                    catch (InvalidOperationException) { throw new OnnxException(file, $"{file}: a key under '{path}' is not valid Unicode (an unpaired surrogate escape). HINT: fix or remove it"); }
+                    RequireText(p.Value, file, path.Length == 0 ? name : $"{path}.{name}");
+                }
+                break;
+            case JsonValueKind.Array:
+                var i = 0;
+                foreach (var item in e.EnumerateArray()) RequireText(item, file, $"{path}[{i++}]");
+                break;
+            case JsonValueKind.String:
+                try { e.GetString(); }
+                catch (InvalidOperationException) { throw new OnnxException(file, $"{file}: '{path}' is not valid Unicode (an unpaired surrogate escape such as \\ud800). HINT: fix the string"); }
+                break;
+        }
+    }
+
     public static GenAiConfig Read(string path)
     {
         var full = Path.GetFullPath(path);
@@ -44,13 +69,20 @@ public static class GenAiConfigJson
             throw new OnnxException(full, $"'{full}' does not exist. HINT: an ONNX Runtime GenAI model folder holds genai_config.json beside model.onnx; export the model with `toolkit export`");
         var dir = Path.GetDirectoryName(full)!;
         JsonDocument doc;
-        try { doc = JsonDocument.Parse(File.ReadAllBytes(full)); }
+        try
+        {
+            var bytes = File.ReadAllBytes(full);
+            if (!System.Text.Unicode.Utf8.IsValid(bytes))
+                throw new OnnxException(full, $"{full}: not valid UTF-8 text. HINT: save the file as UTF-8 JSON");
+            doc = JsonDocument.Parse(bytes);
+        }
         catch (JsonException e)
         {
             throw new OnnxException(full, $"{full}: not valid JSON ({e.Message}). HINT: fix the syntax at the position named", e);
         }
         using (doc)
         {
+            RequireText(doc.RootElement, full, "");
             var r = new Reader(full);
             var root = r.Object(doc.RootElement, "");
             r.Keys(root, "", ["model", "search"], TopUnsupported);

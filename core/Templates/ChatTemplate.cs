@@ -45,6 +45,12 @@ public sealed class ChatTemplate
     /// <summary>The clock behind <c>strftime_now</c> (local time by default, as transformers uses).</summary>
     public Func<DateTime> Clock { get; private init; } = () => DateTime.Now;
 
+    /// <summary>The file the template was read from (named in render errors); null when it was given as text.</summary>
+    public string? Origin { get; private init; }
+
+    /// <summary>Depth, work and size bounds for each render (see <see cref="TemplateLimits"/>).</summary>
+    public TemplateLimits Limits { get; private init; } = TemplateLimits.Default;
+
     ChatTemplate(string source, List<Node> body)
     {
         Source = source;
@@ -60,11 +66,18 @@ public sealed class ChatTemplate
 
     /// <summary>The same template with other special tokens.</summary>
     public ChatTemplate WithSpecialTokens(string? bosToken, string? eosToken) =>
-        new(Source, body) { BosToken = bosToken, EosToken = eosToken, Clock = Clock };
+        new(Source, body) { BosToken = bosToken, EosToken = eosToken, Clock = Clock, Origin = Origin, Limits = Limits };
 
     /// <summary>The same template with another clock for <c>strftime_now</c> (tests pin a date).</summary>
     public ChatTemplate WithClock(Func<DateTime> clock) =>
-        new(Source, body) { BosToken = BosToken, EosToken = EosToken, Clock = clock };
+        new(Source, body) { BosToken = BosToken, EosToken = EosToken, Clock = clock, Origin = Origin, Limits = Limits };
+
+    ChatTemplate WithOrigin(string origin) =>
+        new(Source, body) { BosToken = BosToken, EosToken = EosToken, Clock = Clock, Origin = origin, Limits = Limits };
+
+    /// <summary>The same template with other render limits.</summary>
+    public ChatTemplate WithLimits(TemplateLimits limits) =>
+        new(Source, body) { BosToken = BosToken, EosToken = EosToken, Clock = Clock, Origin = Origin, Limits = limits };
 
     /// <summary>
     /// Reads <c>chat_template</c> (a string, or a list of <c>{name, template}</c> of which "default" is taken) and
@@ -85,9 +98,11 @@ public sealed class ChatTemplate
         }
 
         var source = ReadTemplateField(config, tokenizerConfigPath);
+        var origin = tokenizerConfigPath;
         if (source is null)
         {
             var jinja = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(tokenizerConfigPath))!, "chat_template.jinja");
+            origin = jinja;
             source = File.Exists(jinja) ? File.ReadAllText(jinja)
                 : throw new InvalidDataException(
                     $"{tokenizerConfigPath}: no 'chat_template' field, and no chat_template.jinja beside it. " +
@@ -101,9 +116,9 @@ public sealed class ChatTemplate
         }
         catch (TemplateException e)
         {
-            throw new TemplateException($"{tokenizerConfigPath}: field 'chat_template': {e.Message}", 0, 0, null, e);
+            throw e.From(origin);
         }
-        return t.WithSpecialTokens(ReadToken(config, "bos_token", tokenizerConfigPath), ReadToken(config, "eos_token", tokenizerConfigPath));
+        return t.WithSpecialTokens(ReadToken(config, "bos_token", tokenizerConfigPath), ReadToken(config, "eos_token", tokenizerConfigPath)).WithOrigin(origin);
     }
 
     static string? ReadTemplateField(JsonObject config, string path)
@@ -164,6 +179,13 @@ public sealed class ChatTemplate
         if (BosToken is not null) scope.Set("bos_token", new StringValue(BosToken));
         if (EosToken is not null) scope.Set("eos_token", new StringValue(EosToken));
         foreach (var (k, v) in variables) scope.Set(k, Value.From(v));
-        return new Interpreter(Clock).Run(body, scope);
+        try
+        {
+            return new Interpreter(Clock, Limits).Run(body, scope);
+        }
+        catch (TemplateException e) when (Origin is not null)
+        {
+            throw e.From(Origin);
+        }
     }
 }

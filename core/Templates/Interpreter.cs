@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Toolkit.Core.Templates;
@@ -6,12 +7,51 @@ namespace Toolkit.Core.Templates;
 /// Walks the syntax tree and writes the rendering. Semantics follow jinja2 as transformers configures it
 /// (ImmutableSandboxedEnvironment: no list/dict mutation), with the printing rules of <see cref="Format"/>.
 /// Errors raised by filters, tests and methods are re-thrown as <see cref="TemplateException"/> at the node's position.
+/// Every statement and expression passes <see cref="Enter"/>, which enforces <see cref="TemplateLimits"/>.
 /// </summary>
-internal sealed class Interpreter(Func<DateTime> clock)
+internal sealed class Interpreter(Func<DateTime> clock, TemplateLimits? limits = null)
 {
     enum Flow { Normal, Break, Continue }
 
+    readonly TemplateLimits limits = limits ?? TemplateLimits.Default;
+    int depth;
+    long steps;
+
     public Func<DateTime> Clock { get; } = clock;
+
+    /// <summary>One level deeper and one step more; throws at <paramref name="pos"/> when a limit or the stack runs out.</summary>
+    void Enter(Pos pos)
+    {
+        if (++depth > limits.MaxDepth || !RuntimeHelpers.TryEnsureSufficientExecutionStack())
+            throw new TemplateException(
+                $"the template nests deeper than {limits.MaxDepth} levels (a macro that calls itself without end?); limit: TemplateLimits.MaxDepth", pos);
+        Step(pos);
+    }
+
+    void Step(Pos pos)
+    {
+        if (++steps > limits.MaxSteps)
+            throw new TemplateException(
+                $"the template used more than {limits.MaxSteps:N0} steps (a loop without end?); limit: TemplateLimits.MaxSteps", pos);
+    }
+
+    /// <summary>Throws when a string or list of <paramref name="size"/> chars / items would break the output limit.</summary>
+    void CheckSize(long size, Pos pos)
+    {
+        if (size > limits.MaxOutputChars)
+            throw new TemplateException(
+                $"a string or list made by the template would be longer than {limits.MaxOutputChars:N0} (it would be {size:N0}); limit: TemplateLimits.MaxOutputChars", pos);
+    }
+
+    Value Checked(Value v, Pos pos)
+    {
+        switch (v)
+        {
+            case StringValue s: CheckSize(s.V.Length, pos); break;
+            case ListValue l: CheckSize(l.Items.Count, pos); break;
+        }
+        return v;
+    }
 
     public string Run(List<Node> body, Scope scope)
     {
@@ -32,6 +72,18 @@ internal sealed class Interpreter(Func<DateTime> clock)
     }
 
     Flow Render(Node node, Scope scope, StringBuilder sb)
+    {
+        Enter(node.Pos);
+        try
+        {
+            var flow = RenderNode(node, scope, sb);
+            CheckSize(sb.Length, node.Pos);
+            return flow;
+        }
+        finally { depth--; }
+    }
+
+    Flow RenderNode(Node node, Scope scope, StringBuilder sb)
     {
         switch (node)
         {
@@ -85,6 +137,7 @@ internal sealed class Interpreter(Func<DateTime> clock)
         var items = new List<Value>();
         foreach (var item in all)
         {
+            Step(f.Pos);
             if (f.Condition is not null)
             {
                 var probe = new Scope(scope);
@@ -97,6 +150,7 @@ internal sealed class Interpreter(Func<DateTime> clock)
         // 2) the body, with loop.index and friends
         for (var k = 0; k < items.Count; k++)
         {
+            Step(f.Pos);
             var loop = new DictValue();
             loop.Items["index"] = new IntValue(k + 1);
             loop.Items["index0"] = new IntValue(k);
@@ -190,6 +244,13 @@ internal sealed class Interpreter(Func<DateTime> clock)
     // ---- expressions ----
     public Value Eval(Expr e, Scope scope)
     {
+        Enter(e.Pos);
+        try { return Checked(EvalExpr(e, scope), e.Pos); }
+        finally { depth--; }
+    }
+
+    Value EvalExpr(Expr e, Scope scope)
+    {
         switch (e)
         {
             case LiteralExpr l: return l.Value;
@@ -249,6 +310,11 @@ internal sealed class Interpreter(Func<DateTime> clock)
                 if (b.Op == "or") { var l = Eval(b.Left, scope); return l.Truthy ? l : Eval(b.Right, scope); }
                 var left = Eval(b.Left, scope);
                 var right = Eval(b.Right, scope);
+                if (b.Op == "*" && right is IntValue times)
+                {
+                    if (left is StringValue ls) CheckSize((long)ls.V.Length * Math.Max(0, Math.Min(times.V, int.MaxValue)), b.Pos);
+                    if (left is ListValue ll) CheckSize((long)ll.Items.Count * Math.Max(0, Math.Min(times.V, int.MaxValue)), b.Pos);
+                }
                 return Guard(b.Pos, () => Operators.Binary(b.Op, left, right));
             }
             case UnaryExpr u:

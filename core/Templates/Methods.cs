@@ -181,6 +181,14 @@ internal static class Methods
         return lines;
     }
 
+    /// <summary>Stops a replace that would outgrow <see cref="TemplateLimits.MaxOutputChars"/> (of the default limits) before it fills the memory.</summary>
+    static void CheckGrowth(StringBuilder sb)
+    {
+        if (sb.Length > TemplateLimits.Default.MaxOutputChars)
+            throw new InvalidOperationException(
+                $"replace() would make a string longer than {TemplateLimits.Default.MaxOutputChars:N0} chars; limit: TemplateLimits.MaxOutputChars");
+    }
+
     /// <summary>Python's str.replace; a negative count replaces all.</summary>
     public static string Replace(string s, string old, string @new, long count)
     {
@@ -193,6 +201,7 @@ internal static class Methods
             {
                 if (count < 0 || done < count) { sb.Append(@new); done++; }
                 if (k < s.Length) sb.Append(s[k]);
+                CheckGrowth(sb);
             }
             return sb.ToString();
         }
@@ -202,6 +211,7 @@ internal static class Methods
             var j = count >= 0 && done >= count ? -1 : s.IndexOf(old, i, StringComparison.Ordinal);
             if (j < 0) { sb.Append(s, i, s.Length - i); break; }
             sb.Append(s, i, j - i).Append(@new);
+            CheckGrowth(sb);
             i = j + old.Length;
             done++;
         }

@@ -68,6 +68,15 @@ internal sealed class Parser
         _ => $"'{t.Value}'",
     };
 
+    int nesting;
+
+    /// <summary>One level deeper; a template nested beyond <see cref="TemplateLimits.MaxParseDepth"/> (or near the end of the stack) is refused.</summary>
+    void Nest()
+    {
+        if (++nesting > TemplateLimits.MaxParseDepth || !System.Runtime.CompilerServices.RuntimeHelpers.TryEnsureSufficientExecutionStack())
+            throw Error($"the template nests deeper than {TemplateLimits.MaxParseDepth} levels (brackets, operators or blocks inside each other)", Peek().Pos);
+    }
+
     // ---- statements ----
     void ParseAny(List<Node> into)
     {
@@ -110,6 +119,13 @@ internal sealed class Parser
     }
 
     Node ParseStatement()
+    {
+        Nest();
+        try { return ParseStatementCore(); }
+        finally { nesting--; }
+    }
+
+    Node ParseStatementCore()
     {
         var open = Expect(Tok.OpenStatement, "'{%'");
         var nameTok = Peek();
@@ -337,6 +353,13 @@ internal sealed class Parser
 
     Expr ParseNot()
     {
+        Nest();
+        try { return ParseNotCore(); }
+        finally { nesting--; }
+    }
+
+    Expr ParseNotCore()
+    {
         if (IsIdent("not"))
         {
             var p = Peek().Pos;
@@ -410,6 +433,13 @@ internal sealed class Parser
     }
 
     Expr ParseUnary(bool withFilter)
+    {
+        Nest();
+        try { return ParseUnaryCore(withFilter); }
+        finally { nesting--; }
+    }
+
+    Expr ParseUnaryCore(bool withFilter)
     {
         var t = Peek();
         Expr node;
@@ -553,6 +583,13 @@ internal sealed class Parser
     }
 
     Expr ParsePrimary()
+    {
+        Nest();
+        try { return ParsePrimaryCore(); }
+        finally { nesting--; }
+    }
+
+    Expr ParsePrimaryCore()
     {
         var t = Peek();
         if (AtEnd) throw Error("unexpected end of template inside an expression", t.Pos);

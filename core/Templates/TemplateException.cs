@@ -23,6 +23,21 @@ public sealed class TemplateException : Exception
         RaisedMessage = raisedMessage;
     }
 
+    TemplateException(string fullMessage, int line, int column, string? raisedMessage, Exception inner, bool _)
+        : base(fullMessage, inner)
+    {
+        Line = line;
+        Column = column;
+        RaisedMessage = raisedMessage;
+    }
+
+    /// <summary>The same error with the template's file named first: "<c>path: field 'chat_template': message (template line L:C)</c>".</summary>
+    public TemplateException From(string path)
+    {
+        var field = path.EndsWith(".jinja", StringComparison.OrdinalIgnoreCase) ? "" : "field 'chat_template': ";
+        return new TemplateException($"{path}: {field}{Message}", Line, Column, RaisedMessage, this, true);
+    }
+
     internal TemplateException(string message, Pos pos, string? raisedMessage = null)
         : this(message, pos.Line, pos.Column, raisedMessage) { }
 }

@@ -122,14 +122,26 @@ public sealed class Tokenizer
         using var cfg = configPath == null ? null : Parse(configPath);
         var root = new JsonAt(doc.RootElement, tokenizerJsonPath, "$");
         root.Expect(JsonValueKind.Object);
-        return new Tokenizer(tokenizerJsonPath, root, cfg == null ? null : new JsonAt(cfg.RootElement, configPath!, "$"));
+        try
+        {
+            return new Tokenizer(tokenizerJsonPath, root, cfg == null ? null : new JsonAt(cfg.RootElement, configPath!, "$"));
+        }
+        catch (InvalidOperationException e) when (e.InnerException is System.Text.DecoderFallbackException || e.Message.Contains("UTF-16", StringComparison.Ordinal))
+        {
+            // a \u escape of an unpaired surrogate: System.Text.Json refuses to decode the string
+            throw new TokenizerFormatException(tokenizerJsonPath, "$", $"a string in the file is not valid Unicode ({e.Message})",
+                "re-download the file; it holds an unpaired surrogate escape such as \\ud800", e);
+        }
     }
 
     static JsonDocument Parse(string path)
     {
         try
         {
-            return JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { MaxDepth = 256 });
+            var bytes = File.ReadAllBytes(path);
+            if (!System.Text.Unicode.Utf8.IsValid(bytes))
+                throw new TokenizerFormatException(path, "$", "the file is not valid UTF-8", "re-download the file; a corrupted download is the usual cause");
+            return JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 256 });
         }
         catch (JsonException e)
         {

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Http;
@@ -74,9 +73,7 @@ internal sealed class ChatEndpoints(ChatEngine engine, AdmissionQueue admission,
         {
             if (lifetime.ApplicationStopping.IsCancellationRequested)
                 throw new ApiError(503, "server_error", "the server is shutting down. HINT: retry on another instance or after it restarts", null, "shutting_down");
-            JsonNode? body;
-            try { body = await JsonSerializer.DeserializeAsync<JsonNode>(ctx.Request.Body, cancellationToken: aborted); }
-            catch (JsonException e) { throw ApiError.BadRequest("body", $"the request body is not valid JSON: {e.Message}", "invalid_json"); }
+            var body = await RequestBody.ReadJsonAsync(ctx.Request, options.MaxRequestBytes, aborted);
             request = ChatRequest.Parse(body);
             if (request.Model != modelName)
                 throw new ApiError(404, "invalid_request_error", $"the model '{request.Model}' does not exist here; this server serves '{modelName}' (GET /v1/models)", "model", "model_not_found");

@@ -62,6 +62,7 @@ public sealed class ChatServer : IAsyncDisposable
     {
         options.Validate();
         log ??= Console.Error.WriteLine;
+        if (model is null) Toolkit.Core.Onnx.GenAiGraphCheck.Validate(options.Model);   // refuse to start on a folder that cannot be served
         var owned = model is null ? new Model(options.Model, options.Threads) : null;
         model ??= owned!;
         try
@@ -80,6 +81,7 @@ public sealed class ChatServer : IAsyncDisposable
             builder.WebHost.UseKestrel(k =>
             {
                 k.AddServerHeader = false;
+                k.Limits.MaxRequestBodySize = options.MaxRequestBytes + 1;   // RequestBody answers 413 in OpenAI's shape first
                 if (options.Host == "localhost") k.ListenLocalhost(options.Port);
                 else k.Listen(options.Address, options.Port);
             });

@@ -53,6 +53,13 @@ public sealed record ServeOptions
     /// </summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Largest request body accepted, in bytes (default 4 MiB = 4,194,304; range 1,024..1 GiB). A larger body is refused
+    /// with 413 request_too_large before it is read, so memory per request stays bounded by this limit. 4 MiB holds
+    /// about a million tokens of conversation, more than any served model's context.
+    /// </summary>
+    public long MaxRequestBytes { get; init; } = 4L << 20;
+
     /// <summary>Seconds a 429 tells the client to wait (Retry-After header; default 1, range 1..3600).</summary>
     public int RetryAfterSeconds { get; init; } = 1;
 
@@ -75,6 +82,8 @@ public sealed record ServeOptions
         if (Threads is < 1) throw new ArgumentException($"--threads {Threads} must be ≥ 1");
         if (ShutdownTimeout < TimeSpan.Zero) throw new ArgumentException("the shutdown timeout must not be negative");
         if (RetryAfterSeconds is < 1 or > 3600) throw new ArgumentException($"retry-after {RetryAfterSeconds} s is out of range. HINT: use 1..3600");
+        if (MaxRequestBytes is < 1024 or > 1L << 30)
+            throw new ArgumentException($"--max-request-bytes {MaxRequestBytes} is out of range. HINT: use 1024..1073741824 (default 4194304)");
         if (ModelName is { Length: 0 }) throw new ArgumentException("--model-name is empty. HINT: leave it out to use the folder's name");
         return this;
     }

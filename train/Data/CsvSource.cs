@@ -1,8 +1,6 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.Unicode;
 using CsvHelper;
 using CsvHelper.Configuration;
 
@@ -15,15 +13,15 @@ namespace Toolkit.Train.Data;
 /// (any case) becomes a boolean. Lines holding invalid UTF-8 are found on the raw bytes first, so a record touching one
 /// is reported as <see cref="DataErrorKind.InvalidUtf8"/> rather than read with replacement characters.
 /// Line numbers are the 1-based physical line where the record starts (a quoted cell may span lines).
+/// The file is streamed: a physical line over <see cref="RowLimits.MaxRowBytes"/> is skipped unread and reported.
 /// </summary>
 internal static class CsvSource
 {
     public static IEnumerable<RawRow> Read(string path)
     {
-        var bytes = File.ReadAllBytes(path);
-        var badLines = InvalidUtf8Lines(bytes);
-        var text = new UTF8Encoding(false, false).GetString(bytes);
-        if (text.Length > 0 && text[0] == '\uFEFF') text = text[1..];
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        using var reader = new BoundedCsvText(stream);
+        var badLines = reader.InvalidUtf8;
 
         string? badData = null;
         var config = new CsvConfiguration(CultureInfo.InvariantCulture)
@@ -33,7 +31,6 @@ internal static class CsvSource
             BadDataFound = args => badData ??= args.RawRecord,
             MissingFieldFound = null,
         };
-        using var reader = new StringReader(text);
         using var csv = new CsvReader(reader, config);
         if (!csv.Read()) yield break;
         csv.ReadHeader();
@@ -45,6 +42,12 @@ internal static class CsvSource
             var start = end - raw.TrimEnd('\r', '\n').Count(c => c == '\n');
             var origin = new RowOrigin(path, start);
             var cells = csv.Parser.Record ?? [];
+            if (Enumerable.Range(start, end - start + 1).FirstOrDefault(reader.TooLong.ContainsKey) is var longLine && longLine != 0)
+            {
+                yield return new RawRow(new RowOrigin(path, longLine), null, BoundedLines.TooLong(reader.TooLong[longLine]));
+                badData = null;
+                continue;
+            }
             if (Enumerable.Range(start, end - start + 1).FirstOrDefault(badLines.Contains) is var bad && bad != 0)
             {
                 var column = Array.FindIndex(cells, c => c.Contains('\uFFFD'));
@@ -88,19 +91,5 @@ internal static class CsvSource
             }
         }
         return JsonValue.Create(cell);
-    }
-
-    static HashSet<int> InvalidUtf8Lines(byte[] bytes)
-    {
-        var bad = new HashSet<int>();
-        var (line, start) = (1, 0);
-        for (var i = 0; i <= bytes.Length; i++)
-        {
-            if (i < bytes.Length && bytes[i] != '\n') continue;
-            if (!Utf8.IsValid(bytes.AsSpan(start, i - start))) bad.Add(line);
-            line++;
-            start = i + 1;
-        }
-        return bad;
     }
 }

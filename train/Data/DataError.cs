@@ -23,6 +23,8 @@ public enum DataErrorKind
     FormMismatch,
     /// <summary>The chat template renders the prompt alone differently from the start of prompt + answer.</summary>
     TemplateMismatch,
+    /// <summary>The line is longer than <see cref="RowLimits.MaxRowBytes"/>; it was skipped unread.</summary>
+    RowTooLong,
 }
 
 /// <summary>

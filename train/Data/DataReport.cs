@@ -57,7 +57,22 @@ public sealed class DataReport
         _byKind[error.Kind] = _byKind.GetValueOrDefault(error.Kind) + 1;
     }
 
-    /// <summary>A few lines: counts per stage and per bad-row reason, then the first errors.</summary>
+    /// <summary>"3, 7-9, 12": sorted line numbers with runs folded, so every dropped row's line fits in one summary line.</summary>
+    static string LineRanges(IEnumerable<int> lines)
+    {
+        var parts = new List<string>();
+        int? from = null, to = null;
+        foreach (var l in lines.Distinct().Order())
+        {
+            if (to is { } t && l == t + 1) { to = l; continue; }
+            if (from is { } f) parts.Add(f == to ? $"{f}" : $"{f}-{to}");
+            from = to = l;
+        }
+        if (from is { } last) parts.Add(last == to ? $"{last}" : $"{last}-{to}");
+        return string.Join(", ", parts);
+    }
+
+    /// <summary>A few lines: counts per stage and per bad-row reason, then the first errors, then the lines of all the others.</summary>
     public string Summary(int maxErrors = 10)
     {
         var sb = new StringBuilder();
@@ -69,7 +84,8 @@ public sealed class DataReport
                       $"prompts truncated {TruncatedPrompts}, completions truncated {TruncatedCompletions}, EOS appended {EosAppended}, " +
                       $"boundary merges avoided {BoundaryMerges}");
         foreach (var e in _errors.Take(maxErrors)) sb.AppendLine(e.ToString());
-        if (_errors.Count > maxErrors) sb.AppendLine($"... and {_errors.Count - maxErrors} more bad rows");
+        if (_errors.Count > maxErrors)
+            sb.AppendLine($"... and {_errors.Count - maxErrors} more bad rows, at lines {LineRanges(_errors.Skip(maxErrors).Select(e => e.Line))}");
         return sb.ToString();
     }
 }

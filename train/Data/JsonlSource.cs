@@ -9,6 +9,7 @@ namespace Toolkit.Train.Data;
 /// <summary>
 /// Reads a JSONL file line by line as bytes (so invalid UTF-8 is caught per line, never replaced silently), one JSON
 /// object per non-blank line. A UTF-8 byte order mark at the start is skipped; "\r\n" line ends are accepted.
+/// A line longer than <see cref="RowLimits.MaxRowBytes"/> is skipped without being held in memory and reported.
 /// </summary>
 internal static class JsonlSource
 {
@@ -17,11 +18,15 @@ internal static class JsonlSource
     public static IEnumerable<RawRow> Read(string path)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        var line = 0;
-        foreach (var bytes in Lines(stream))
+        foreach (var physical in BoundedLines.Read(stream))
         {
-            line++;
-            var span = TrimEnd(bytes, line == 1);
+            var line = physical.Number;
+            if (physical.TooLong)
+            {
+                yield return new RawRow(new RowOrigin(path, line), null, BoundedLines.TooLong(physical.Length));
+                continue;
+            }
+            var span = TrimEnd(physical.Bytes!, line == 1);
             if (span.Length == 0 || IsBlank(span)) continue;
             yield return Parse(new RowOrigin(path, line), span);
         }
@@ -99,26 +104,5 @@ internal static class JsonlSource
     {
         foreach (var b in bytes.Span) if (b is not ((byte)' ' or (byte)'\t' or (byte)'\r')) return false;
         return true;
-    }
-
-    static IEnumerable<byte[]> Lines(Stream stream)
-    {
-        var buffer = new byte[1 << 16];
-        var line = new MemoryStream();
-        int n;
-        while ((n = stream.Read(buffer, 0, buffer.Length)) > 0)
-        {
-            var start = 0;
-            for (var i = 0; i < n; i++)
-            {
-                if (buffer[i] != '\n') continue;
-                line.Write(buffer, start, i - start);
-                yield return line.ToArray();
-                line.SetLength(0);
-                start = i + 1;
-            }
-            line.Write(buffer, start, n - start);
-        }
-        if (line.Length > 0) yield return line.ToArray();
     }
 }

@@ -42,6 +42,49 @@ public static class Checkpoint
         return value;
     }
 
+    /// <summary>
+    /// Resolves <paramref name="value"/> (see <see cref="Resolve"/>) and runs <paramref name="load"/> on it. With "latest",
+    /// a checkpoint whose files cannot be read (a corrupt trainable.pt, say) is skipped for the previous complete one,
+    /// and <paramref name="log"/> says which was used instead of which; a checkpoint named explicitly that cannot be
+    /// read is an error naming it and offering the previous complete one. Returns the folder loaded.
+    /// </summary>
+    public static string ResumeFrom(string value, string outputDir, Action<string> load, Action<string>? log)
+    {
+        var candidates = value == "latest" ? [.. List(outputDir).Select(c => c.Path).Reverse()] : new List<string> { Resolve(value, outputDir) };
+        if (candidates.Count == 0) Resolve(value, outputDir);   // throws: no complete checkpoint
+        var failures = new List<(string Folder, Exception Error)>();
+        foreach (var folder in candidates)
+        {
+            try
+            {
+                load(folder);
+                foreach (var (_, e) in failures)
+                    log?.Invoke($"WARNING: {e.Message}; resumed from the previous complete checkpoint {folder} instead");
+                return folder;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                failures.Add((folder, e));
+                if (value != "latest") break;
+            }
+        }
+        var (first, error) = failures[0];
+        var previous = List(outputDir).Select(c => c.Path).TakeWhile(p => p != first).LastOrDefault();
+        throw new InvalidDataException($"cannot resume: {error.Message}" + (failures.Count > 1 ? $" (and {failures.Count - 1} older checkpoint(s) failed too)" : "") +
+            (previous is not null && value != "latest" ? $". HINT: resume from the previous complete checkpoint with --resume {previous}" : ". HINT: start again without --resume (the checkpoints in the folder cannot be read)"), error);
+    }
+
+    /// <summary>Runs <paramref name="load"/> on <paramref name="file"/>; a failure becomes an error naming the file.</summary>
+    public static void LoadFile(string file, Action<string> load)
+    {
+        if (!File.Exists(file)) throw new InvalidDataException($"checkpoint file {file} is missing");
+        try { load(file); }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new InvalidDataException($"checkpoint file {file} is corrupt or unreadable ({e.Message.Split('\n')[0].Trim()})", e);
+        }
+    }
+
     /// <summary>Writes checkpoint-<paramref name="step"/> atomically; <paramref name="writeContents"/> fills the temporary folder.</summary>
     public static string Save(string outputDir, int step, JsonObject state, Action<string> writeContents, int keep)
     {

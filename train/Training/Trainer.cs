@@ -67,12 +67,15 @@ public sealed class Trainer(TrainOptions options, Policy policy, IObjective obje
         var start = 0;
         if (o.ResumeFromCheckpoint is { } resume)
         {
-            var folder = Checkpoint.Resolve(resume, outDir);
-            var s = Checkpoint.ReadState(folder);
+            JsonObject s = null!;
+            var folder = Checkpoint.ResumeFrom(resume, outDir, f =>   // a corrupt checkpoint is named; "latest" falls back to the previous one
+            {
+                Checkpoint.LoadFile(Path.Combine(f, "trainable.pt"), policy.LoadState);
+                if (optDecay is not null) Checkpoint.LoadFile(Path.Combine(f, "optimizer-decay.pt"), optDecay.load);
+                if (optNoDecay is not null) Checkpoint.LoadFile(Path.Combine(f, "optimizer-nodecay.pt"), optNoDecay.load);
+                s = Checkpoint.ReadState(f);
+            }, log);
             start = (int)s["global_step"]!;
-            policy.LoadState(Path.Combine(folder, "trainable.pt"));
-            optDecay?.load(Path.Combine(folder, "optimizer-decay.pt"));
-            optNoDecay?.load(Path.Combine(folder, "optimizer-nodecay.pt"));
             state = EvalState.From(s);
             _metrics.TruncateAfter(start);
             log?.Invoke($"resumed from {folder} at step {start} of {total}");

@@ -150,6 +150,7 @@ public sealed class TrainingSetup : IDisposable
     static Decoder LoadFolder(string folder)
     {
         using var ckpt = CheckpointFolder.Open(folder);
+        FolderValidation.Validate(ckpt);
         return new Decoder(DecoderWeights.Load(ckpt));
     }
 
