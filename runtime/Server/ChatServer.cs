@@ -62,7 +62,7 @@ public sealed class ChatServer : IAsyncDisposable
     {
         options.Validate();
         log ??= Console.Error.WriteLine;
-        var owned = model is null ? new Model(options.Model, options.Threads) : null;
+        var owned = model is null ? new Model(options.Model, options.Threads, options.Device) : null;
         model ??= owned!;
         try
         {

@@ -14,7 +14,7 @@ public sealed class GreedyParityTests(GenerationFixture f, ITestOutputHelper out
     const int NewTokens = 24;
 
     /// <summary>The reference: prefill, then one token at a time through Decoder.Forward with a KvCache; first max wins ties.</summary>
-    static List<int> TorchGreedy(Decoder model, int[] prompt, int newTokens, IReadOnlyList<int> eos)
+    internal static List<int> TorchGreedy(Decoder model, int[] prompt, int newTokens, IReadOnlyList<int> eos)
     {
         var tokens = prompt.ToList();
         using var cache = new KvCache(model.Config.NumHiddenLayers);
