@@ -16,8 +16,8 @@ namespace Toolkit.Runtime.Generation;
 /// </code>
 /// Batches: prompts of different lengths are right-padded with pad_token_id (ORT-GenAI's only layout); a finished row
 /// is fed pad ids until the batch ends. max_length counts from the longest prompt (every row's generated tokens sit
-/// after it). A batch of one may be continued with <see cref="AppendTokens"/> after it ended on EOS (ORT-GenAI's
-/// continuous decoding); after a stop string or max_new_tokens it cannot (start a new generator). Not thread-safe:
+/// after it). A batch of one may be continued with <see cref="AppendTokens"/> (ORT-GenAI's continuous decoding), also
+/// after it stopped early. Not thread-safe:
 /// one generator per thread. Dispose releases ORT-GenAI's generator and its KV cache.
 /// </summary>
 public sealed class Generator : IDisposable
@@ -34,7 +34,7 @@ public sealed class Generator : IDisposable
     StopStringMatcher?[] _matchers = [];
     StringBuilder[] _newText = [], _text = [];
     int[] _generatedFrom = [];          // where the current turn's generated tokens start, per sequence
-    bool _continuable;                  // the last token ORT-GenAI chose was EOS, so AppendTokens may continue
+    bool _lastWasEos;                   // batch of one: the last token chosen was EOS (not in ORT-GenAI's sequence)
 
     /// <summary>A generator for <paramref name="p"/>.Model with the options of <paramref name="p"/> (checked here).</summary>
     public Generator(Model model, GeneratorParams p)
@@ -60,8 +60,8 @@ public sealed class Generator : IDisposable
     }
 
     /// <summary>
-    /// Starts a batch with one prompt per sequence (they may differ in length), or, for a batch of one that ended on
-    /// EOS, appends the next turn's tokens. Runs the model at once (prefill).
+    /// Starts a batch with one prompt per sequence (they may differ in length), or, for a batch of one, appends the next
+    /// turn's tokens after what it generated. Runs the model at once (prefill).
     /// </summary>
     public void AppendTokenSequences(IReadOnlyList<int[]> sequences)
     {
@@ -75,17 +75,25 @@ public sealed class Generator : IDisposable
         if (_native is null) { Start(sequences); return; }
         if (sequences.Count != 1 || _sequences.Length != 1)
             throw new GenerationException("only a batch of one can be continued with more tokens. HINT: start a new generator for another batch");
-        if (!_continuable)
-            throw new GenerationException("this generator's last turn did not end on EOS (stop string, max_new_tokens or max_length), so ORT-GenAI cannot continue it. HINT: start a new generator with the whole conversation");
-        // ORT-GenAI never runs the EOS it chose through the model: feed it first, then the new turn
-        int[] feed = [_sequences[0][^1], .. sequences[0]];
-        var length = (int)_native.TokenCount() + feed.Length;
+        // ORT-GenAI has never run the last chosen token through the model. After EOS it is not in its sequence either:
+        // feed it first. After an early stop (stop string, max_new_tokens) it is: rewind two tokens and feed both again
+        // (rewinding one is refused by ORT-GenAI 0.18; two then matches a fresh prefill).
+        var seq = _sequences[0];
+        var length = seq.Count + sequences[0].Length;
         if (length > _options.MaxLength)
             throw new GenerationException($"the sequence would be {length} tokens, over max_length {_options.MaxLength}. HINT: raise max_length (up to {_model.ContextLength}) or start a new conversation");
+        int[] feed;
+        if (_lastWasEos) feed = [seq[^1], .. sequences[0]];
+        else
+        {
+            if (seq.Count < 2) throw new GenerationException("nothing generated to continue from. HINT: generate at least one token before appending more");
+            Run(() => _native.RewindTo((ulong)(seq.Count - 2)));
+            feed = [seq[^2], seq[^1], .. sequences[0]];
+        }
         Run(() => _native.AppendTokens(feed));
         _sequences[0].AddRange(sequences[0]);
         _finish[0] = FinishReason.None;
-        _continuable = false;
+        _lastWasEos = false;
         ResetText(0);
     }
 
@@ -151,7 +159,7 @@ public sealed class Generator : IDisposable
             if (_model.EosTokenIds.Contains(token))
             {
                 Finish(i, FinishReason.Eos);
-                _continuable = _sequences.Length == 1;
+                _lastWasEos = true;
                 continue;
             }
             if (_trackText) Track(i, token);
