@@ -114,7 +114,7 @@ public sealed class Generator : IDisposable
         _text = Enumerable.Range(0, b).Select(_ => new StringBuilder()).ToArray();
         for (var i = 0; i < b; i++) ResetText(i);
         _params = new Oga.GeneratorParams(_model.Native);
-        _options.ApplyTo(_params, b, _model.IsGroupQueryAttention);
+        _options.ApplyTo(_params, b, _model.IsGroupQueryAttention, _model.Config.VocabSize);
         _native = new Oga.Generator(_model.Native, _params);
         // right-padded [b, longest] (ORT-GenAI's layout: mask 0 and position 0 for trailing pad ids)
         var flat = new int[b * longest];

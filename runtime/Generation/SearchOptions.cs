@@ -159,14 +159,15 @@ public sealed record SearchOptions
     /// <param name="p">ORT-GenAI's parameters for one generator.</param>
     /// <param name="batchSize">Sequences generated together.</param>
     /// <param name="shareBuffer">The graph can share one KV buffer for past and present (GroupQueryAttention); only then is <see cref="PastPresentShareBuffer"/> passed on.</param>
-    internal void ApplyTo(Oga.GeneratorParams p, int batchSize, bool shareBuffer)
+    /// <param name="vocabSize">The model's vocabulary: top_k is clamped to it.</param>
+    internal void ApplyTo(Oga.GeneratorParams p, int batchSize, bool shareBuffer, int vocabSize)
     {
         p.SetSearchOption("max_length", MaxLength);
         p.SetSearchOption("min_length", MinLength);
         p.SetSearchOption("batch_size", batchSize);
         p.SetSearchOption("do_sample", DoSample);
         p.SetSearchOption("temperature", Temperature);
-        p.SetSearchOption("top_k", TopK);
+        p.SetSearchOption("top_k", Math.Min(TopK, vocabSize));
         p.SetSearchOption("top_p", TopP > 0 && TopP < 1 ? TopP : 1.0);
         p.SetSearchOption("repetition_penalty", RepetitionPenalty);
         p.SetSearchOption("random_seed", RandomSeed);

@@ -109,6 +109,15 @@ public sealed class SamplingFrequencyTests(ITestOutputHelper output) : IDisposab
     }
 
     [Fact]
+    public void The_folder_default_top_k_larger_than_the_vocabulary_samples_from_all_of_it()
+    {
+        using var model = new Model(ConstantLogitsModel.Write(_dir.File("m")), intraOpThreads: 1);
+        Assert.Equal(50, model.DefaultSearch.TopK);   // genai_config.json's default, over a vocabulary of 8
+        var counts = Draw(model, new DecodingSettings());
+        Assert.Null(Misfit(counts, Expected(1.0, 0, 0), out _, out _));
+    }
+
+    [Fact]
     public void The_same_seed_draws_the_same_tokens()
     {
         using var model = new Model(ConstantLogitsModel.Write(_dir.File("m"), contextLength: 300), intraOpThreads: 1);
