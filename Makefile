@@ -3,7 +3,6 @@
 
 SHELL        := /bin/bash
 BUILD        := build
-ORT_VERSION  := 1.30.0
 CONFIG       := Release
 APT_PKGS     := libtorch-dev libopenblas0-pthread cmake g++ make
 # independent oracles for tests and baselines for benchmarks: Debian's python3-torch (same libtorch 1.13), python3-onnx (onnx.checker)
@@ -15,7 +14,7 @@ DOTNET_FLAGS := -c $(CONFIG) --nologo -v quiet -clp:ErrorsOnly
 TEST_FILTER  ?=
 ONLY         ?=
 
-.PHONY: demo test bench test-apt setup apt ort native oracles dotnet clean
+.PHONY: demo test bench test-apt setup apt native oracles dotnet clean
 
 demo: setup
 	./toolkit demo
@@ -29,7 +28,7 @@ bench: setup test-apt oracles
 	mkdir -p benchmarks/results
 	dotnet run --project benchmarks/Toolkit.Benchmarks.csproj -c $(CONFIG) --no-build -- --out benchmarks/results/latest.jsonl $(if $(ONLY),--only $(ONLY))
 
-setup: apt ort native dotnet
+setup: apt native dotnet
 
 # 1) Debian packages (libtorch, OpenBLAS: without it fp32 GEMM runs on reference BLAS, ~30x slower; the native toolchain; node).
 apt: $(BUILD)/.apt
@@ -46,14 +45,8 @@ test-apt:
 	if [ -n "$$missing" ]; then echo "apt: installing $$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
 
-# 2) ONNX Runtime: the CPU library inside the onnxruntime-node tarball (npm pack runs no install scripts).
-ort: $(BUILD)/ort/libonnxruntime.so.1
-$(BUILD)/ort/libonnxruntime.so.1:
-	@mkdir -p $(BUILD)/ort $(BUILD)/npm
-	cd $(BUILD)/npm && [ -f onnxruntime-node-$(ORT_VERSION).tgz ] || npm pack --silent onnxruntime-node@$(ORT_VERSION)
-	tar -xzf $(BUILD)/npm/onnxruntime-node-$(ORT_VERSION).tgz -C $(BUILD)/ort --strip-components=5 \
-	  package/bin/napi-v6/linux/x64/libonnxruntime.so.1
-	@touch $@
+# 2) ONNX Runtime and ORT-GenAI come from NuGet (Microsoft.ML.OnnxRuntime, Microsoft.ML.OnnxRuntimeGenAI): restored
+#    with the solution, native libraries under each app's runtimes/linux-x64/native.
 
 # 3) The libtorch shim (C++17 against Debian's libtorch).
 native: $(BUILD)/native/libtk_torch.so

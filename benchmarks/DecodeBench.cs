@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.Intrinsics;
 using Toolkit.Core.Checkpoints;
 using Toolkit.Core.Native;
+using Toolkit.Core.Onnx;
 using Toolkit.Export;
 using Toolkit.Runtime.Generation;
 using Toolkit.Train.Model;
@@ -10,7 +11,8 @@ using Toolkit.Train.Torch;
 namespace Toolkit.Benchmarks;
 
 /// <summary>
-/// `--only decode`: our generation engine (ONNX Runtime, KV cache in place through IO binding) against libtorch eager
+/// `--only decode`: our generation engine (ORT-GenAI 0.18 over the exported folder, its thread setting as exported:
+/// intra_op_num_threads 0 = ONNX Runtime's one per physical core) against libtorch eager
 /// decoding of the same random-weight model with its KV cache (train/Model Decoder + KvCache, argmax loop), in one
 /// run, batch 1, greedy, same thread count: prefill tokens/s and decode tokens/s, on the tiny preset and on a
 /// Qwen2.5-0.5B-shaped fp32 model. Decode is also set against the memory-bandwidth bound: bandwidth measured here
@@ -35,7 +37,9 @@ static class DecodeBench
             using var weights = DecoderWeights.Random(config, Seed);
             using var decoder = new Decoder(weights);
             var folder = Path.Combine(root, "build", "bench-models", preset);
-            if (!File.Exists(Path.Combine(folder, "genai_config.json")))
+            // a folder cached by an older exporter (no intra_op_num_threads) is exported again
+            if (!File.Exists(Path.Combine(folder, "genai_config.json"))
+                || !GenAiConfigJson.Read(folder).Decoder.SessionOptions.ContainsKey("intra_op_num_threads"))
             {
                 var sw = Stopwatch.StartNew();
                 OnnxExporter.Export(decoder, folder, new ExportOptions { MaxLength = prompt + newTokens + 64 });
@@ -43,13 +47,14 @@ static class DecodeBench
             }
             var ids = new Random(5).Let(r => Enumerable.Range(0, prompt).Select(_ => r.Next(Math.Min(config.VocabSize, 30000))).ToArray());
 
-            var (oursPrefill, oursDecode, oursTokens) = Ours(folder, ids, newTokens, threads);
+            var (oursPrefill, oursDecode, oursTokens, cpuPerWall) = Ours(folder, ids, newTokens);
             var (torchPrefill, torchDecode, torchTokens) = Torch(decoder, ids, newTokens);
             var same = oursTokens.Zip(torchTokens).TakeWhile(p => p.First == p.Second).Count();
             var settings = new Dictionary<string, object>
             {
                 ["model"] = $"{preset} random weights (seed {Seed}), fp32", ["batch"] = 1, ["prompt_tokens"] = prompt,
                 ["new_tokens"] = newTokens, ["threads"] = threads, ["search"] = "greedy",
+                ["engine"] = "ORT-GenAI 0.18, folder's session options", ["decode_cpu_per_wall"] = Math.Round(cpuPerWall, 2),
                 ["baseline"] = "libtorch eager Decoder.Forward + KvCache (torch.cat per step), same weights",
                 ["tokens_identical"] = $"{same}/{newTokens}",
             };
@@ -68,10 +73,15 @@ static class DecodeBench
         }
     }
 
-    /// <summary>Prefill and decode tokens/s of our engine: median of 3 generations after a warm-up.</summary>
-    static (double Prefill, double Decode, int[] Tokens) Ours(string folder, int[] prompt, int newTokens, int threads)
+    /// <summary>
+    /// Prefill and decode tokens/s of our engine: median of 3 generations after a warm-up; and the process's CPU time
+    /// per wall second while decoding (≈ the threads ORT-GenAI really used).
+    /// </summary>
+    static (double Prefill, double Decode, int[] Tokens, double CpuPerWall) Ours(string folder, int[] prompt, int newTokens)
     {
-        using var model = new Model(folder, threads);
+        using var model = new Model(folder);
+        using var self = System.Diagnostics.Process.GetCurrentProcess();
+        var cpu = new List<double>();
         var prefill = new List<double>();
         var decode = new List<double>();
         int[] tokens = [];
@@ -85,15 +95,19 @@ static class DecodeBench
             g.AppendTokens(prompt);
             var tPrefill = sw.Elapsed.TotalSeconds;
             g.GenerateNextToken();                                          // first token from the prefill logits
+            self.Refresh();
+            var cpu0 = self.TotalProcessorTime;
             sw.Restart();
             while (!g.IsDone()) g.GenerateNextToken();                      // newTokens − 1 decode steps
             var tDecode = sw.Elapsed.TotalSeconds;
+            self.Refresh();
+            cpu.Add((self.TotalProcessorTime - cpu0).TotalSeconds / tDecode);
             tokens = g.GetGeneratedTokens(0).ToArray();
             if (rep == 0) continue;                                         // warm-up
             prefill.Add(prompt.Length / tPrefill);
             decode.Add((newTokens - 1) / tDecode);
         }
-        return (Median(prefill), Median(decode), tokens);
+        return (Median(prefill), Median(decode), tokens, Median(cpu));
     }
 
     /// <summary>The same loop on libtorch eager: Forward over the prompt, then one token at a time with the KvCache; argmax.</summary>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Toolkit.Core.Checkpoints;
 using Toolkit.Core.Native;
 using Toolkit.Export;
+using Microsoft.ML.OnnxRuntime;
 using Toolkit.Runtime.Ort;
 using Toolkit.Train.Model;
 
@@ -40,8 +41,8 @@ static class ExportBench
     /// <summary>Median prefill ms and median per-step decode ms (after the prefill, KV fed back).</summary>
     static (double Prefill, double Decode) Measure(string model, ModelConfig c)
     {
-        using var options = new OrtSessionOptions().SetGraphOptimizationLevel(GraphOptimizationLevel.All).SetIntraOpThreads(2);
-        using var session = OrtSession.Load(model, options);
+        using var session = Sessions.Open(model, new SessionSettings { IntraOpThreads = 2 });
+        using var run = new RunOptions();
         var inNames = new List<string> { "input_ids", "attention_mask" };
         var outNames = new List<string> { "logits" };
         for (var i = 0; i < c.NumHiddenLayers; i++)
@@ -54,7 +55,9 @@ static class ExportBench
         var decode = new List<double>();
         for (var r = 0; r < Repeats; r++)
         {
-            var past = Enumerable.Range(0, 2 * c.NumHiddenLayers).Select(_ => OrtValue.Allocate<float>(1, c.NumKeyValueHeads, 0, c.HeadDim)).ToArray();
+            IReadOnlyList<OrtValue> past = Enumerable.Range(0, 2 * c.NumHiddenLayers)
+                .Select(_ => OrtValue.CreateTensorValueFromMemory(Array.Empty<float>(), [1, c.NumKeyValueHeads, 0, c.HeadDim])).ToArray();
+            IDisposable? previous = null;
             var length = 0;
             try
             {
@@ -63,20 +66,22 @@ static class ExportBench
                     var t = step == 0 ? Prompt : 1;
                     length += t;
                     var ids = Enumerable.Range(0, t).Select(_ => (long)rng.Next(c.VocabSize)).ToArray();
-                    using var idsValue = OrtValue.FromArray(ids, 1, t);
-                    using var mask = OrtValue.FromArray(Enumerable.Repeat(1L, length).ToArray(), 1, length);
+                    using var idsValue = OrtValue.CreateTensorValueFromMemory(ids, [1, t]);
+                    using var mask = OrtValue.CreateTensorValueFromMemory(Enumerable.Repeat(1L, length).ToArray(), [1, length]);
                     var sw = Stopwatch.StartNew();
-                    var outs = session.Run(inNames.ToArray(), [idsValue, mask, .. past], outNames.ToArray());
+                    var outs = session.Run(run, inNames, [idsValue, mask, .. past], outNames);
                     var ms = sw.Elapsed.TotalMilliseconds;
                     if (step == 0) prefill.Add(ms); else decode.Add(ms);
-                    outs[0].Dispose();
-                    foreach (var p in past) p.Dispose();
-                    past = outs[1..];
+                    if (previous is null) foreach (var p in past) p.Dispose();
+                    previous?.Dispose();
+                    previous = outs;
+                    past = outs.Skip(1).ToArray();
                 }
             }
             finally
             {
-                foreach (var p in past) p.Dispose();
+                if (previous is null) foreach (var p in past) p.Dispose();
+                previous?.Dispose();
             }
         }
         return (Median(prefill.Skip(1)), Median(decode.Skip(DecodeSteps)));   // first repeat is warm-up

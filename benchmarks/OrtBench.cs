@@ -3,14 +3,14 @@ using System.Text.Json;
 using Google.Protobuf;
 using Toolkit.Core.Native;
 using Toolkit.Core.Onnx;
-using Toolkit.Runtime.Ort;
+using Microsoft.ML.OnnxRuntime;
 
 namespace Toolkit.Benchmarks;
 
 /// <summary>
-/// `--only ort`: what our ORT binding costs per Run. (1) Run overhead on a tiny graph (Add of two [1,4] floats, so
-/// ORT's own work is negligible) against onnxruntime-node's binding running the same file with the same settings in
-/// node (same libonnxruntime 1.30.0); if node cannot load the binding, against a 1024x1024 MatMul's per-run time
+/// `--only ort`: what the managed ONNX Runtime (Microsoft.ML.OnnxRuntime 1.31) costs per Run. (1) Run overhead on a
+/// tiny graph (Add of two [1,4] floats, so ORT's own work is negligible) against onnxruntime-node's binding running
+/// the same file with the same settings in node (its own libonnxruntime 1.30.0); if node cannot load the binding, against a 1024x1024 MatMul's per-run time
 /// instead, and the settings say so. (2) An IO-binding run against a plain Run of the same graph.
 /// The node packages are unpacked under build/bench-node/ here, at benchmark time (never committed).
 /// </summary>
@@ -29,28 +29,29 @@ static class OrtBench
         File.WriteAllBytes(addPath, AddModel().ToByteArray());
 
         using var options = NewOptions();
-        using var session = OrtSession.Load(addPath, options);
-        using var a = OrtValue.FromArray(Enumerable.Repeat(0.5f, 4).ToArray(), 1, 4);
-        using var b = OrtValue.FromArray(Enumerable.Repeat(0.5f, 4).ToArray(), 1, 4);
+        using var session = new InferenceSession(addPath, options);
+        using var a = OrtValue.CreateTensorValueFromMemory(Enumerable.Repeat(0.5f, 4).ToArray(), [1, 4]);
+        using var b = OrtValue.CreateTensorValueFromMemory(Enumerable.Repeat(0.5f, 4).ToArray(), [1, 4]);
+        using var run = new RunOptions();
         string[] inNames = ["a", "b"], outNames = ["c"];
 
         // 1) plain Run: names marshalled, a new ORT-allocated output read and released each time
         var runUs = MedianMicroseconds(() =>
         {
-            using var c = session.Run(inNames, [a, b], outNames)[0];
-            _sink += c.GetSpan<float>()[0];
+            using var c = session.Run(run, inNames, [a, b], outNames);
+            _sink += c[0].GetTensorDataAsSpan<float>()[0];
         });
 
         // 2) IO binding: inputs and a pre-allocated output bound once; each iteration is RunWithBinding only
         var cBuffer = new float[4];
-        using var c = OrtValue.FromArray(cBuffer, 1, 4);
+        using var c = OrtValue.CreateTensorValueFromMemory(cBuffer, [1, 4]);
         using var binding = session.CreateIoBinding();
         binding.BindInput("a", a);
         binding.BindInput("b", b);
         binding.BindOutput("c", c);
         var boundUs = MedianMicroseconds(() =>
         {
-            binding.Run();
+            session.RunWithBinding(run, binding);
             _sink += cBuffer[0];
         });
 
@@ -58,10 +59,10 @@ static class OrtBench
         {
             ["model"] = "Add(a, b), a and b float32 [1,4]", ["intra_op_threads"] = Threads, ["inter_op_threads"] = 1,
             ["graph_optimization"] = "all", ["iterations"] = Iterations, ["repeats"] = Repeats, ["statistic"] = "median of repeats",
-            ["onnxruntime"] = OrtLibrary.Version,
+            ["onnxruntime"] = OrtEnv.Instance().GetVersionString(),
         };
         results.Lower("ort.iobinding_run_vs_run", boundUs, runUs, "us/run",
-            new(settings) { ["baseline"] = "our plain Run (names marshalled, new output per run)" });
+            new(settings) { ["baseline"] = "plain Run (names marshalled, new output per run)" });
 
         // 3) the same model in node through onnxruntime-node's own binding
         var (nodeUs, nodeNote) = NodeBaseline(root, addPath);
@@ -76,21 +77,23 @@ static class OrtBench
         Console.WriteLine($"   node baseline unavailable: {nodeNote}");
         var mmPath = Path.Combine(dir, "matmul_1x1024x1024.onnx");
         File.WriteAllBytes(mmPath, MatMulModel(1024).ToByteArray());
-        using var mm = OrtSession.Load(mmPath, options);
-        using var x = OrtValue.FromArray(Enumerable.Repeat(0.5f, 1024).ToArray(), 1, 1024);
+        using var mm = new InferenceSession(mmPath, options);
+        using var x = OrtValue.CreateTensorValueFromMemory(Enumerable.Repeat(0.5f, 1024).ToArray(), [1, 1024]);
         string[] xName = ["x"], yName = ["y"];
         var mmUs = MedianMicroseconds(() =>
         {
-            using var y = mm.Run(xName, [x], yName)[0];
-            _sink += y.GetSpan<float>()[0];
+            using var y = mm.Run(run, xName, [x], yName);
+            _sink += y[0].GetTensorDataAsSpan<float>()[0];
         }, iterations: 2_000);
         results.Lower("ort.run_overhead_vs_matmul_1024", runUs, mmUs, "us/run",
             new(settings) { ["baseline"] = $"per-run time of MatMul [1,1024]x[1024,1024] (node binding could not load: {nodeNote})" });
     }
 
-    static OrtSessionOptions NewOptions() => new OrtSessionOptions()
-        .SetIntraOpThreads(Threads).SetInterOpThreads(1)
-        .SetGraphOptimizationLevel(GraphOptimizationLevel.All).SetExecutionMode(ExecutionMode.Sequential);
+    static SessionOptions NewOptions() => new()
+    {
+        IntraOpNumThreads = Threads, InterOpNumThreads = 1,
+        GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+    };
 
     /// <summary>
     /// Median over <see cref="Repeats"/> of the mean µs per call of <paramref name="run"/>, after half a second of

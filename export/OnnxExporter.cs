@@ -102,6 +102,13 @@ public static class OnnxExporter
                 NumKeyValueHeads = c.NumKeyValueHeads,
                 NumHiddenLayers = c.NumHiddenLayers,
                 HeadSize = c.HeadDim,
+                // ORT-GenAI, when intra_op_num_threads is absent, takes half the hardware threads (1 on a 2-vCPU
+                // machine: half speed); 0 hands the choice to ONNX Runtime, whose default is one thread per physical
+                // core, on whatever machine loads the folder (no machine-specific count written here)
+                SessionOptions = new Dictionary<string, object>
+                {
+                    ["log_id"] = "onnxruntime-genai", ["intra_op_num_threads"] = 0, ["provider_options"] = Array.Empty<object>(),
+                },
             },
             Search = search,
         };

@@ -23,7 +23,7 @@ static class ChatCommand
         search.AddTo(command);
         command.SetAction(parse =>
         {
-            using var m = new Model(parse.GetValue(model)!, search.Threads(parse));
+            using var m = search.Load(parse, parse.GetValue(model)!);
             var tokenizer = new Tokenizer(m);
             if (!tokenizer.HasChatTemplate)
                 throw new InvalidOperationException($"'{m.TokenizerFolder}' has no chat template. HINT: use `toolkit generate --raw` for a base model");

@@ -39,10 +39,10 @@ static class GenerateCommand
             // neither --prompt nor --prompts: prompts from stdin, one per line (a JSON object line is read as --prompts reads it)
             var items = args.Length == 0 && file is null ? (Console.IsInputRedirected ? ReadPrompts(Console.In, "stdin") : []) : ReadPrompts(args, file);
             if (items.Count == 0) throw new ArgumentException("no prompts. HINT: pass --prompt TEXT (repeatable), --prompts FILE.jsonl, or prompts on stdin (one per line)");
-            using var m = new Model(parse.GetValue(model)!, search.Threads(parse));
+            using var m = search.Load(parse, parse.GetValue(model)!);
             var options = new GenerationOptions
             {
-                Search = search.Overrides(parse), StopStrings = search.Stops(parse), ChatTemplate = parse.GetValue(raw) ? false : null,
+                Search = search.Settings(parse), ChatTemplate = parse.GetValue(raw) ? false : null,
                 SystemPrompt = parse.GetValue(system), BatchSize = parse.GetValue(batch), TemplateVariables = TemplateVarOption.Parse(parse.GetValue(vars)),
             };
             var results = m.Generate(items.Select(i => i.Prompt).ToArray(), options);
@@ -129,6 +129,22 @@ static class GenerateCommand
     }
 }
 
+/// <summary>`--device cpu|cuda` (generate, chat, serve).</summary>
+static class DeviceOption
+{
+    public static Option<Device> Create() => new("--device")
+    {
+        Description = "Where ORT-GenAI runs the model: cpu, or cuda (needs the Microsoft.ML.OnnxRuntimeGenAI.Cuda build).",
+        DefaultValueFactory = _ => Toolkit.Runtime.Generation.Device.Cpu,
+        CustomParser = r => r.Tokens.Single().Value.ToLowerInvariant() switch
+        {
+            "cpu" => Toolkit.Runtime.Generation.Device.Cpu,
+            "cuda" => Toolkit.Runtime.Generation.Device.Cuda,
+            var v => throw new ArgumentException($"--device {v}: use cpu or cuda"),
+        },
+    };
+}
+
 /// <summary>The search options both `generate` and `chat` take; help texts say what SearchOptions documents.</summary>
 sealed class SearchOptionArgs
 {
@@ -142,41 +158,34 @@ sealed class SearchOptionArgs
     readonly Option<double?> _penalty = new("--repetition-penalty") { Description = "Penalize tokens already in the sequence (> 0; 1 = off)." };
     readonly Option<long?> _seed = new("--seed") { Description = "random_seed: the same seed reproduces the same samples." };
     readonly Option<string[]> _stop = new("--stop") { Description = "Stop when the answer's text contains this string (repeatable); the answer ends before it." };
-    readonly Option<int?> _threads = new("--threads") { Description = "ONNX Runtime intra-op threads (default: genai_config.json's, else one per core)." };
+    readonly Option<int?> _threads = new("--threads") { Description = "ONNX Runtime intra-op threads (default: genai_config.json's; 0 = one per physical core)." };
+    readonly Option<Device> _device = DeviceOption.Create();
 
     public void AddTo(Command c)
     {
-        foreach (var o in new Option[] { _maxLength, _maxNew, _minLength, _sample, _temperature, _topK, _topP, _penalty, _seed, _stop, _threads })
+        foreach (var o in new Option[] { _maxLength, _maxNew, _minLength, _sample, _temperature, _topK, _topP, _penalty, _seed, _stop, _threads, _device })
             c.Options.Add(o);
     }
 
     public int? Threads(ParseResult p) => p.GetValue(_threads);
 
+    public Device Device(ParseResult p) => p.GetValue(_device);
+
+    /// <summary>The model folder loaded with the thread and device options given.</summary>
+    public Model Load(ParseResult p, string folder) => new(folder, Threads(p), Device(p));
+
     public IReadOnlyList<string> Stops(ParseResult p) => p.GetValue(_stop) ?? [];
 
-    /// <summary>The options given, by ORT-GenAI search option name.</summary>
-    public Dictionary<string, double> Overrides(ParseResult p)
+    /// <summary>The options given, as the typed settings the engine takes (null = the folder's default).</summary>
+    public DecodingSettings Settings(ParseResult p) => new()
     {
-        var d = new Dictionary<string, double>();
-        void Set(string name, double? v) { if (v is { } x) d[name] = x; }
-        Set("max_length", p.GetValue(_maxLength));
-        Set("max_new_tokens", p.GetValue(_maxNew));
-        Set("min_length", p.GetValue(_minLength));
-        Set("do_sample", p.GetValue(_sample) is { } s ? (s ? 1 : 0) : null);
-        Set("temperature", p.GetValue(_temperature));
-        Set("top_k", p.GetValue(_topK));
-        Set("top_p", p.GetValue(_topP));
-        Set("repetition_penalty", p.GetValue(_penalty));
-        Set("random_seed", p.GetValue(_seed));
-        return d;
-    }
+        MaxLength = p.GetValue(_maxLength), MaxNewTokens = p.GetValue(_maxNew), MinLength = p.GetValue(_minLength),
+        DoSample = p.GetValue(_sample), Temperature = p.GetValue(_temperature), TopK = p.GetValue(_topK), TopP = p.GetValue(_topP),
+        RepetitionPenalty = p.GetValue(_penalty), RandomSeed = p.GetValue(_seed), StopStrings = Stops(p) is { Count: > 0 } s ? s : null,
+    };
 
     /// <summary>Applies the options given to <paramref name="gp"/>.</summary>
-    public void Apply(ParseResult p, GeneratorParams gp)
-    {
-        foreach (var (name, value) in Overrides(p)) gp.SetSearchOption(name, value);
-        if (Stops(p).Count > 0) gp.SetStopStrings(Stops(p));
-    }
+    public void Apply(ParseResult p, GeneratorParams gp) => gp.Apply(Settings(p));
 
     public override string ToString() => string.Join(", ", SearchOptions.Names.Select(n => n.ToString(CultureInfo.InvariantCulture)));
 }

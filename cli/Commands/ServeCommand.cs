@@ -23,12 +23,13 @@ static class ServeCommand
         var concurrency = new Option<int>("--max-concurrency") { Description = "Requests generating at the same time (1..256); each has its own KV cache, all share one ONNX Runtime session.", DefaultValueFactory = _ => d.MaxConcurrency };
         var queue = new Option<int>("--max-queue") { Description = "Requests allowed to wait when every slot is busy (0..10000); one more gets 429 with Retry-After.", DefaultValueFactory = _ => d.MaxQueue };
         var threads = new Option<int?>("--threads") { Description = "ONNX Runtime intra-op threads (default: genai_config.json's, else one per core)." };
+        var device = DeviceOption.Create();
         var shutdown = new Option<double>("--shutdown-timeout") { Description = "Seconds a shutdown waits for requests in flight and queued before cutting them off.", DefaultValueFactory = _ => d.ShutdownTimeout.TotalSeconds };
         var maxBytes = new Option<long>("--max-request-bytes") { Description = "Largest request body accepted, in bytes (1024..1073741824); a larger one gets 413 before it is read.", DefaultValueFactory = _ => d.MaxRequestBytes };
         var verbose = new Option<bool>("--verbose") { Description = "Log every request (ASP.NET Core's information log)." };
         var command = new Command("serve", "Serve a model folder behind an OpenAI-compatible API (/v1/chat/completions, /v1/models).")
         {
-            model, name, host, port, key, concurrency, queue, threads, shutdown, verbose, maxBytes,
+            model, name, host, port, key, concurrency, queue, threads, device, shutdown, verbose, maxBytes,
         };
         command.SetAction(parse =>
         {
@@ -36,7 +37,7 @@ static class ServeCommand
             {
                 Model = parse.GetValue(model)!, ModelName = parse.GetValue(name), Host = parse.GetValue(host)!, Port = parse.GetValue(port),
                 ApiKey = parse.GetValue(key) ?? Environment.GetEnvironmentVariable("TOOLKIT_API_KEY"),
-                MaxConcurrency = parse.GetValue(concurrency), MaxQueue = parse.GetValue(queue), Threads = parse.GetValue(threads),
+                MaxConcurrency = parse.GetValue(concurrency), MaxQueue = parse.GetValue(queue), Threads = parse.GetValue(threads), Device = parse.GetValue(device),
                 ShutdownTimeout = TimeSpan.FromSeconds(parse.GetValue(shutdown)), MaxRequestBytes = parse.GetValue(maxBytes),
             }.Validate();
             // SIGTERM and Ctrl-C reach the host's console lifetime, which starts the graceful stop that WaitForShutdownAsync awaits

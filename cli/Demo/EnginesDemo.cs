@@ -1,3 +1,4 @@
+using Microsoft.ML.OnnxRuntime;
 using Spectre.Console;
 using Toolkit.Core.Onnx;
 using Toolkit.Runtime.Ort;
@@ -45,12 +46,12 @@ static class EnginesDemo
         // The same function as an ONNX graph, run on ONNX Runtime.
         var path = Path.Combine(workDir, "mlp.onnx");
         OnnxModelWriter.Save(MlpGraph(w1, b1, w2, b2), path);
-        using var session = OrtSession.Load(path);
+        using var session = Sessions.Open(path);
         var xs = x.ToArray<float>();
-        using var input = OrtValue.FromArray(xs, xs.Length, 1);
-        var outputs = session.Run(new Dictionary<string, OrtValue> { ["x"] = input });
-        var ort = outputs[0].ToArray<float>();
-        foreach (var o in outputs) o.Dispose();
+        using var input = OrtValue.CreateTensorValueFromMemory(xs, [xs.Length, 1]);
+        using var run = new RunOptions();
+        using var outputs = session.Run(run, new Dictionary<string, OrtValue> { ["x"] = input }, ["y"]);
+        var ort = outputs[0].GetTensorDataAsSpan<float>().ToArray();
         float[] expected;
         using (torch.no_grad())
         using (var scope = torch.NewDisposeScope())

@@ -46,7 +46,7 @@ static class HeldOut
         using var model = new Model(onnxFolder);
         return model.Generate(prompts, new GenerationOptions
         {
-            Search = new Dictionary<string, double> { ["max_new_tokens"] = 40, ["do_sample"] = 0 },
+            Search = new DecodingSettings { MaxNewTokens = 40, DoSample = false },
             BatchSize = 16,
         });
     }

@@ -5,13 +5,14 @@ namespace Toolkit.Core.Native;
 
 /// <summary>
 /// Finds the toolkit's native libraries, which `make` builds or extracts under <c>build/</c> at the repository root:
-/// <c>build/native/libtk_torch.so</c> (the libtorch shim) and <c>build/ort/libonnxruntime.so.1</c> (ONNX Runtime from npm).
-/// Search order: the folder named by <c>TOOLKIT_NATIVE_DIR</c>, the application folder, then <c>build/native</c> and
-/// <c>build/ort</c> under the repository root (see <see cref="RepoRoot"/>), so tests, benchmarks and the CLI run from a checkout.
+/// <c>build/native/libtk_torch.so</c> (the libtorch shim). ONNX Runtime and ORT-GenAI are not looked up here: their
+/// NuGet packages put them in the application's runtimes/linux-x64/native folder.
+/// Search order: the folder named by <c>TOOLKIT_NATIVE_DIR</c>, the application folder, then <c>build/native</c>
+/// under the repository root (see <see cref="RepoRoot"/>), so tests, benchmarks and the CLI run from a checkout.
 /// </summary>
 public static class NativeLibraries
 {
-    static readonly string[] SubFolders = ["build/native", "build/ort"];
+    static readonly string[] SubFolders = ["build/native"];
 
     /// <summary>Registers the resolver for <paramref name="assembly"/>'s <c>[LibraryImport]</c> names (call once, from a module initializer).</summary>
     public static void Register(Assembly assembly, string libraryName, string fileName)
@@ -36,7 +37,7 @@ public static class NativeLibraries
         }
         throw new DllNotFoundException(
             $"native library '{fileName}' not found; looked in:\n  {string.Join("\n  ", tried)}\n" +
-            "HINT: run `make setup` at the repository root (it builds the libtorch shim and fetches ONNX Runtime), " +
+            "HINT: run `make setup` at the repository root (it builds the libtorch shim), " +
             "or set TOOLKIT_NATIVE_DIR to the folder that holds it.");
     }
 

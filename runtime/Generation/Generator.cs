@@ -1,36 +1,40 @@
 using System.Text;
 using Toolkit.Core.Tokenizers;
+using Oga = Microsoft.ML.OnnxRuntimeGenAI;
 
 namespace Toolkit.Runtime.Generation;
 
 /// <summary>
-/// Generates tokens for a batch of sequences, shaped as ORT-GenAI's Generator:
+/// Generates tokens for a batch of sequences on ORT-GenAI's Generator (its KV cache, sampler, min_length,
+/// repetition penalty and EOS handling), adding what it lacks: stop strings, max_new_tokens, per-row finish reasons
+/// and whole-character streaming text.
 /// <code>
 /// using var generator = new Generator(model, params);
 /// generator.AppendTokenSequences(prompts);          // runs the prompt (prefill) at once
 /// while (!generator.IsDone()) generator.GenerateNextToken();
-/// var tokens = generator.GetSequence(0);           // prompt + generated
+/// var tokens = generator.GetSequence(0);           // prompt + generated (EOS included when it ended so)
 /// </code>
-/// <see cref="AppendTokens"/> may be called again after generating (batch of one: a multi-turn chat continues in the
-/// same KV cache; the last generated token is fed with the new ones). A batch goes on while any sequence does;
-/// finished sequences stop changing (they are fed padding that is masked out). Not thread-safe: one generator per thread.
-/// Resources: the KV cache (pinned managed arrays), one IO binding and the views on them, all released by Dispose.
+/// Batches: prompts of different lengths are right-padded with pad_token_id (ORT-GenAI's only layout); a finished row
+/// is fed pad ids until the batch ends. max_length counts from the longest prompt (every row's generated tokens sit
+/// after it). A batch of one may be continued with <see cref="AppendTokens"/> (ORT-GenAI's continuous decoding), also
+/// after it stopped early. Not thread-safe:
+/// one generator per thread. Dispose releases ORT-GenAI's generator and its KV cache.
 /// </summary>
 public sealed class Generator : IDisposable
 {
     readonly Model _model;
     readonly SearchOptions _options;
     readonly bool _trackText;
-    DecoderState? _state;
+    Oga.GeneratorParams? _params;
+    Oga.Generator? _native;
     List<int>[] _sequences = [];
-    int[] _cached = [];                 // tokens of each sequence already in the KV cache
     int[] _next = [];
     FinishReason[] _finish = [];
-    TokenSampler? _sampler;
     DecodeStream?[] _streams = [];
     StopStringMatcher?[] _matchers = [];
     StringBuilder[] _newText = [], _text = [];
     int[] _generatedFrom = [];          // where the current turn's generated tokens start, per sequence
+    bool _lastWasEos;                   // batch of one: the last token chosen was EOS (not in ORT-GenAI's sequence)
 
     /// <summary>A generator for <paramref name="p"/>.Model with the options of <paramref name="p"/> (checked here).</summary>
     public Generator(Model model, GeneratorParams p)
@@ -47,9 +51,6 @@ public sealed class Generator : IDisposable
     /// <summary>Sequences in the batch (0 before the first append).</summary>
     public int BatchSize => _sequences.Length;
 
-    /// <summary>True when the KV cache is one buffer bound as both past and present (GroupQueryAttention graphs).</summary>
-    public bool SharesKvBuffer => _state?.SharedBuffer ?? false;
-
     /// <summary>Appends <paramref name="tokens"/> to a batch of one (the first call starts it) and runs them through the model.</summary>
     public void AppendTokens(ReadOnlySpan<int> tokens)
     {
@@ -59,9 +60,8 @@ public sealed class Generator : IDisposable
     }
 
     /// <summary>
-    /// Starts a batch with one prompt per sequence (they may differ in length; padding is handled), or, for a batch of
-    /// one that has already generated, appends more tokens. Runs the model at once; the next
-    /// <see cref="GenerateNextToken"/> uses the logits.
+    /// Starts a batch with one prompt per sequence (they may differ in length), or, for a batch of one, appends the next
+    /// turn's tokens after what it generated. Runs the model at once (prefill).
     /// </summary>
     public void AppendTokenSequences(IReadOnlyList<int[]> sequences)
     {
@@ -72,46 +72,57 @@ public sealed class Generator : IDisposable
             foreach (var t in s)
                 if ((uint)t >= (uint)vocab)
                     throw new GenerationException($"token id {t} is outside the model's vocabulary (0..{vocab - 1}). HINT: encode with the model folder's own tokenizer");
-        if (_state is null) Start(sequences);
+        if (_native is null) { Start(sequences); return; }
+        if (sequences.Count != 1 || _sequences.Length != 1)
+            throw new GenerationException("only a batch of one can be continued with more tokens. HINT: start a new generator for another batch");
+        // ORT-GenAI has never run the last chosen token through the model. After EOS it is not in its sequence either:
+        // feed it first. After an early stop (stop string, max_new_tokens) it is: rewind two tokens and feed both again
+        // (rewinding one is refused by ORT-GenAI 0.18; two then matches a fresh prefill).
+        var seq = _sequences[0];
+        var length = seq.Count + sequences[0].Length;
+        if (length > _options.MaxLength)
+            throw new GenerationException($"the sequence would be {length} tokens, over max_length {_options.MaxLength}. HINT: raise max_length (up to {_model.ContextLength}) or start a new conversation");
+        int[] feed;
+        if (_lastWasEos) feed = [seq[^1], .. sequences[0]];
         else
         {
-            if (sequences.Count != 1 || _sequences.Length != 1)
-                throw new GenerationException("only a batch of one can be continued with more tokens. HINT: start a new generator for another batch");
-            if (_sequences[0].Count + sequences[0].Length > _options.MaxLength)
-                throw new GenerationException($"the sequence would be {_sequences[0].Count + sequences[0].Length} tokens, over max_length {_options.MaxLength}. HINT: raise max_length (up to {_model.ContextLength}) or start a new conversation");
-            _sequences[0].AddRange(sequences[0]);
-            _finish[0] = FinishReason.None;
-            ResetText(0);
+            if (seq.Count < 2) throw new GenerationException("nothing generated to continue from. HINT: generate at least one token before appending more");
+            Run(() => _native.RewindTo((ulong)(seq.Count - 2)));
+            feed = [seq[^2], seq[^1], .. sequences[0]];
         }
-        Forward();
+        Run(() => _native.AppendTokens(feed));
+        _sequences[0].AddRange(sequences[0]);
+        _finish[0] = FinishReason.None;
+        _lastWasEos = false;
+        ResetText(0);
     }
 
     void Start(IReadOnlyList<int[]> prompts)
     {
         var max = _options.MaxLength;
         var longest = prompts.Max(p => p.Length);
-        var shortest = prompts.Min(p => p.Length);
         if (longest > max)
             throw new GenerationException($"a prompt of {longest} tokens is longer than max_length {max}. HINT: raise max_length (up to {_model.ContextLength}) or shorten the prompt");
         var b = prompts.Count;
         _sequences = prompts.Select(p => new List<int>(p)).ToArray();
-        _cached = new int[b];
         _next = new int[b];
         _finish = new FinishReason[b];
         _generatedFrom = prompts.Select(p => p.Length).ToArray();
-        _sampler = new TokenSampler(_options, _model.EosTokenIds);
-        // cache width: GQA rows never pass max_length; position-wise rows add padding columns for the shortest prompt
-        var maxWidth = _model.MaskIsLengths ? max : longest + (max - shortest);
-        _state = new DecoderState(_model, b, Math.Min(maxWidth, longest + 256), maxWidth);
         _streams = new DecodeStream?[b];
         _matchers = new StopStringMatcher?[b];
         _newText = Enumerable.Range(0, b).Select(_ => new StringBuilder()).ToArray();
         _text = Enumerable.Range(0, b).Select(_ => new StringBuilder()).ToArray();
-        for (var i = 0; i < b; i++)
-        {
-            ResetText(i);
-            if (_sequences[i].Count >= max) _finish[i] = FinishReason.Length;
-        }
+        for (var i = 0; i < b; i++) ResetText(i);
+        _params = new Oga.GeneratorParams(_model.Native);
+        _options.ApplyTo(_params, b, _model.IsGroupQueryAttention, _model.Config.VocabSize);
+        _native = new Oga.Generator(_model.Native, _params);
+        // right-padded [b, longest] (ORT-GenAI's layout: mask 0 and position 0 for trailing pad ids)
+        var flat = new int[b * longest];
+        Array.Fill(flat, _model.PadTokenId);
+        for (var i = 0; i < b; i++) prompts[i].CopyTo(flat, i * longest);
+        Run(() => _native.AppendTokens(flat));
+        if (longest >= max)
+            for (var i = 0; i < b; i++) Finish(i, FinishReason.Length);
     }
 
     void ResetText(int i)
@@ -124,33 +135,17 @@ public sealed class Generator : IDisposable
         _matchers[i] = new StopStringMatcher(_options.StopStrings);
     }
 
-    /// <summary>Runs the model over each unfinished sequence's tokens that are not in the cache yet.</summary>
-    void Forward()
-    {
-        var rows = new int[_sequences.Length][];
-        for (var i = 0; i < rows.Length; i++)
-        {
-            // unfinished rows, and every row's prompt (a prompt already at max_length is still prefilled once)
-            rows[i] = _finish[i] == FinishReason.None || _cached[i] == 0 ? _sequences[i].Skip(_cached[i]).ToArray() : [];
-            _cached[i] += rows[i].Length;
-        }
-        if (rows.All(r => r.Length == 0)) return;
-        _state!.Forward(rows);
-        _logitsFresh = true;
-    }
-
-    bool _logitsFresh;
-
     /// <summary>
-    /// Picks the next token of every unfinished sequence (running the model first if its last token is not in the
-    /// cache yet) and appends it; finished sequences get the pad id in <see cref="GetNextTokens"/>.
+    /// Runs the model on the last chosen tokens and picks the next token of every unfinished sequence; finished
+    /// sequences get the pad id in <see cref="GetNextTokens"/>.
     /// </summary>
     public void GenerateNextToken()
     {
-        if (_state is null) throw new GenerationException("GenerateNextToken called before any tokens. HINT: call AppendTokens or AppendTokenSequences first");
+        if (_native is null) throw new GenerationException("GenerateNextToken called before any tokens. HINT: call AppendTokens or AppendTokenSequences first");
         if (IsDone()) return;
-        if (!_logitsFresh) Forward();
-        _logitsFresh = false;
+        Run(_native.GenerateNextToken);
+        var chosen = _native.GetNextTokens();
+        var nativeDone = _native.IsDone();
         for (var i = 0; i < _sequences.Length; i++)
         {
             if (_finish[i] != FinishReason.None)
@@ -158,17 +153,19 @@ public sealed class Generator : IDisposable
                 _next[i] = _model.PadTokenId;
                 continue;
             }
-            var token = _sampler!.Next(_state.Logits(i), _sequences[i]);
+            var token = chosen[i];
             _next[i] = token;
             _sequences[i].Add(token);
-            if (_model.EosTokenIds.Contains(token)) Finish(i, FinishReason.Eos);
-            else
+            if (_model.EosTokenIds.Contains(token))
             {
-                if (_trackText) Track(i, token);
-                if (_finish[i] == FinishReason.None && (_sequences[i].Count >= _options.MaxLength
-                    || _options.MaxNewTokens > 0 && _sequences[i].Count - _generatedFrom[i] >= _options.MaxNewTokens))
-                    Finish(i, FinishReason.Length);
+                Finish(i, FinishReason.Eos);
+                _lastWasEos = true;
+                continue;
             }
+            if (_trackText) Track(i, token);
+            if (_finish[i] == FinishReason.None && (nativeDone
+                || _options.MaxNewTokens > 0 && _sequences[i].Count - _generatedFrom[i] >= _options.MaxNewTokens))
+                Finish(i, FinishReason.Length);
         }
     }
 
@@ -192,8 +189,14 @@ public sealed class Generator : IDisposable
         _text[i].Append(rest);
     }
 
-    /// <summary>True when every sequence has finished (EOS, stop string or max_length).</summary>
-    public bool IsDone() => _state is not null && _finish.All(f => f != FinishReason.None);
+    static void Run(Action step)
+    {
+        try { step(); }
+        catch (Oga.OnnxRuntimeGenAIException e) { throw new GenerationException($"ORT-GenAI: {e.Message}", e); }
+    }
+
+    /// <summary>True when every sequence has finished (EOS, stop string, max_new_tokens or max_length).</summary>
+    public bool IsDone() => _native is not null && _finish.All(f => f != FinishReason.None);
 
     /// <summary>True when sequence <paramref name="index"/> has finished.</summary>
     public bool IsDone(int index) => _finish[index] != FinishReason.None;
@@ -237,10 +240,12 @@ public sealed class Generator : IDisposable
         if (!_trackText) throw new InvalidOperationException("text is not tracked; set GeneratorParams.TrackText = true (or stop strings) before creating the generator");
     }
 
-    /// <summary>Releases the KV cache, the IO binding and its values.</summary>
+    /// <summary>Releases ORT-GenAI's generator (and its KV cache) and parameters.</summary>
     public void Dispose()
     {
-        _state?.Dispose();
-        _state = null;
+        _native?.Dispose();
+        _native = null;
+        _params?.Dispose();
+        _params = null;
     }
 }

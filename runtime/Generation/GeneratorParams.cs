@@ -20,6 +20,9 @@ public sealed class GeneratorParams
         Search = model.DefaultSearch;
     }
 
+    /// <summary>Puts <paramref name="settings"/>' given fields over the current options.</summary>
+    public void Apply(DecodingSettings settings) => Search = settings.Over(Search);
+
     /// <summary>Sets a numeric search option (max_length, min_length, temperature, top_k, top_p, repetition_penalty, random_seed, ...).</summary>
     public void SetSearchOption(string name, double value) => Search = Search.With(name, value);
 

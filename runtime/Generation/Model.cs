@@ -1,15 +1,16 @@
-using System.Globalization;
 using Toolkit.Core.Onnx;
 using Toolkit.Runtime.Ort;
 using CoreTokenizer = Toolkit.Core.Tokenizers.Tokenizer;
+using Oga = Microsoft.ML.OnnxRuntimeGenAI;
 
 namespace Toolkit.Runtime.Generation;
 
 /// <summary>
-/// An ONNX Runtime GenAI model folder, loaded (ORT-GenAI's Model): genai_config.json read strictly, the decoder's
-/// session created with the config's session options, its inputs and outputs checked against the config's names.
-/// Reads folders this toolkit exports and folders made by ORT-GenAI's model builder. One model serves many generators,
-/// also from several threads at once (each generator has its own KV cache and IO binding).
+/// An ONNX Runtime GenAI model folder, loaded by ORT-GenAI 0.18 (<c>Microsoft.ML.OnnxRuntimeGenAI.Model</c>), with
+/// what the toolkit adds around it: genai_config.json read strictly first (errors name the file and field), the
+/// folder's tokenizer and chat template (ours, core/Tokenizers and core/Templates), the search defaults as a typed
+/// <see cref="SearchOptions"/>. One model serves many generators, also from several threads at once (each
+/// <see cref="Generator"/> has its own ORT-GenAI generator and KV cache; the ORT session is shared).
 /// </summary>
 public sealed class Model : IDisposable
 {
@@ -21,8 +22,8 @@ public sealed class Model : IDisposable
     /// <summary>genai_config.json as read.</summary>
     public GenAiConfig Config { get; }
 
-    /// <summary>The decoder session.</summary>
-    internal OrtSession Session { get; }
+    /// <summary>ORT-GenAI's model (shared by every generator of this model).</summary>
+    internal Oga.Model Native { get; }
 
     /// <summary>Search options of genai_config.json (the starting point of every <see cref="GeneratorParams"/>).</summary>
     public SearchOptions DefaultSearch { get; }
@@ -30,79 +31,60 @@ public sealed class Model : IDisposable
     /// <summary>model.eos_token_id (one or several): a sequence ends when it produces any of them.</summary>
     public IReadOnlyList<int> EosTokenIds { get; }
 
-    /// <summary>model.pad_token_id (else the first EOS id): fed to finished sequences of a batch while others go on.</summary>
+    /// <summary>model.pad_token_id (else the first EOS id): what ORT-GenAI pads batches with and feeds finished rows.</summary>
     public int PadTokenId { get; }
 
-    /// <summary>
-    /// True when attention is ORT's GroupQueryAttention: it reads only each mask row's sum (valid length), so batches
-    /// are laid out with right padding and each row's cache holds its tokens contiguously from position 0. False:
-    /// attention honours the mask position by position (left padding, as transformers).
-    /// </summary>
-    internal bool MaskIsLengths { get; }
+    /// <summary>True when the decoder's attention is com.microsoft GroupQueryAttention (it can share one KV buffer for past and present).</summary>
+    public bool IsGroupQueryAttention { get; }
 
-    /// <summary>The graph has a position_ids input (fed only then, as ORT-GenAI does).</summary>
-    internal bool HasPositionIds { get; }
-
-    /// <summary>KV cache element type (float or float16) and logits element type.</summary>
-    internal OrtElementType KvType { get; }
-    internal OrtElementType LogitsType { get; }
-
-    /// <summary>Per-layer KV input and output names.</summary>
-    internal string[] PastKeys { get; }
-    internal string[] PastValues { get; }
-    internal string[] PresentKeys { get; }
-    internal string[] PresentValues { get; }
-
-    /// <summary>Operators of the decoder graph (<c>com.microsoft.GroupQueryAttention</c> etc.).</summary>
-    public IReadOnlySet<string> GraphOps { get; }
+    /// <summary>Where it runs.</summary>
+    public Device Device { get; }
 
     /// <summary>Loads the folder (a directory holding genai_config.json, or the config file itself).</summary>
     /// <param name="folder">The model folder.</param>
-    /// <param name="intraOpThreads">Threads inside one op; null = session_options.intra_op_num_threads, else one per core.</param>
-    public Model(string folder, int? intraOpThreads = null)
+    /// <param name="intraOpThreads">
+    /// Threads inside one op; null = session_options.intra_op_num_threads of genai_config.json (when absent,
+    /// ORT-GenAI would take half the hardware threads; folders this toolkit exports set 0 = ONNX Runtime's default,
+    /// one per physical core). Applied with <c>Config.Overlay</c>, the folder is not changed.
+    /// </param>
+    /// <param name="device">Execution provider; <see cref="Device.Cuda"/> needs ORT-GenAI's CUDA build.</param>
+    /// <exception cref="GenerationException">The folder does not load (message names the file and what to do).</exception>
+    public Model(string folder, int? intraOpThreads = null, Device device = Device.Cpu)
     {
+        if (intraOpThreads is < 0) throw new GenerationException($"intra-op threads {intraOpThreads} must be ≥ 0 (0 = one per physical core)");
         Config = GenAiConfigJson.Read(folder);
         var full = Path.GetFullPath(folder);
         Folder = Directory.Exists(full) ? full : Path.GetDirectoryName(full)!;
-        var d = Config.Decoder;
-        var onnx = Path.Combine(Folder, d.Filename);
-
-        using (var options = SessionOptionsFrom(d.SessionOptions, intraOpThreads))
-            Session = OrtSession.Load(onnx, options);
-        try
-        {
-            GraphOps = Generation.GraphOps.Scan(onnx);
-            MaskIsLengths = GraphOps.Contains("com.microsoft.GroupQueryAttention");
-            var inputs = Session.Inputs.ToDictionary(i => i.Name);
-            var outputs = Session.Outputs.ToDictionary(o => o.Name);
-            var layers = d.NumHiddenLayers;
-            PastKeys = Enumerable.Range(0, layers).Select(d.PastKey).ToArray();
-            PastValues = Enumerable.Range(0, layers).Select(d.PastValue).ToArray();
-            PresentKeys = Enumerable.Range(0, layers).Select(d.PresentKey).ToArray();
-            PresentValues = Enumerable.Range(0, layers).Select(d.PresentValue).ToArray();
-            foreach (var name in new[] { d.InputIds, d.AttentionMask }.Concat(PastKeys).Concat(PastValues))
-                if (!inputs.ContainsKey(name)) throw Missing(onnx, "input", name, inputs.Keys);
-            foreach (var name in new[] { d.Logits }.Concat(PresentKeys).Concat(PresentValues))
-                if (!outputs.ContainsKey(name)) throw Missing(onnx, "output", name, outputs.Keys);
-            HasPositionIds = inputs.ContainsKey(d.PositionIds ?? "position_ids");
-            KvType = inputs[PastKeys[0]].ElementType;
-            LogitsType = outputs[d.Logits].ElementType;
-            if (KvType is not (OrtElementType.Float or OrtElementType.Float16) || LogitsType is not (OrtElementType.Float or OrtElementType.Float16))
-                throw new GenerationException(
-                    $"{onnx}: KV cache is {KvType} and logits {LogitsType}; this engine runs float32 or float16 decoders. HINT: export with --dtype fp32 or fp16");
-            if (inputs[d.InputIds].ElementType != OrtElementType.Int64 || inputs[d.AttentionMask].ElementType != OrtElementType.Int64)
-                throw new GenerationException($"{onnx}: input_ids and attention_mask must be int64 (as ORT-GenAI's builder writes them)");
-
-            EosTokenIds = Config.EosTokenIds;
-            PadTokenId = Config.PadTokenId ?? (EosTokenIds.Count > 0 ? EosTokenIds[0] : 0);
-            DefaultSearch = SearchOptions.FromConfig(Config.Search);
-        }
-        catch
-        {
-            Session.Dispose();
-            throw;
-        }
+        Device = device;
+        var onnx = Path.Combine(Folder, Config.Decoder.Filename);
+        ModelFiles.Check(onnx);
+        IsGroupQueryAttention = GraphOps.Scan(onnx).Contains("com.microsoft.GroupQueryAttention");
+        Native = Load(Folder, intraOpThreads, device);
+        EosTokenIds = Config.EosTokenIds;
+        PadTokenId = Config.PadTokenId ?? (EosTokenIds.Count > 0 ? EosTokenIds[0] : 0);
+        DefaultSearch = SearchOptions.FromConfig(Config.Search);
         _tokenizer = new Lazy<CoreTokenizer>(() => CoreTokenizer.FromFolder(TokenizerFolder));
+    }
+
+    static Oga.Model Load(string folder, int? intraOpThreads, Device device)
+    {
+        using var config = new Oga.Config(folder);
+        if (intraOpThreads is { } t)
+            config.Overlay("{\"model\":{\"decoder\":{\"session_options\":{\"intra_op_num_threads\":" + t + "}}}}");
+        config.ClearProviders();
+        if (device == Device.Cuda) config.AppendProvider("cuda");
+        try { return new Oga.Model(config); }
+        catch (Oga.OnnxRuntimeGenAIException e) when (device == Device.Cuda && e.Message.Contains("cuda", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new GenerationException(
+                $"--device cuda: this build has no CUDA support ({e.Message}). HINT: reference the NuGet packages " +
+                "Microsoft.ML.OnnxRuntimeGenAI.Cuda and Microsoft.ML.OnnxRuntime.Gpu.Linux instead of Microsoft.ML.OnnxRuntimeGenAI " +
+                "and Microsoft.ML.OnnxRuntime (with CUDA 12 and cuDNN 9 installed), or use --device cpu", e);
+        }
+        catch (Oga.OnnxRuntimeGenAIException e)
+        {
+            throw new GenerationException($"{folder}: ORT-GenAI could not load the model: {e.Message}. HINT: re-export the folder with `toolkit export`, or check genai_config.json against the ONNX graph", e);
+        }
     }
 
     /// <summary>Where the tokenizer files are: model.tokenizer_dir, or the folder itself.</summary>
@@ -111,8 +93,8 @@ public sealed class Model : IDisposable
     /// <summary>The folder's tokenizer (tokenizer.json + tokenizer_config.json), loaded on first use.</summary>
     internal CoreTokenizer CoreTokenizer => _tokenizer.Value;
 
-    /// <summary>model.type of genai_config.json ("llama", "qwen2", ...), as ORT-GenAI's Model.GetModelType.</summary>
-    public string GetModelType() => Config.ModelType;
+    /// <summary>model.type of genai_config.json ("llama", "qwen2", ...), as ORT-GenAI reports it.</summary>
+    public string GetModelType() => Native.GetModelType();
 
     /// <summary>The context length (longest prompt + generation the model supports).</summary>
     public int ContextLength => Config.ContextLength;
@@ -121,56 +103,6 @@ public sealed class Model : IDisposable
     public IReadOnlyList<GenerationResult> Generate(IReadOnlyList<string> prompts, GenerationOptions? options = null) =>
         TextGeneration.Generate(this, prompts, options ?? new GenerationOptions());
 
-    static GenerationException Missing(string onnx, string kind, string name, IEnumerable<string> have) =>
-        new($"{onnx}: the graph has no {kind} '{name}' that genai_config.json names (it has: {string.Join(", ", have.Take(12))}{(have.Count() > 12 ? ", ..." : "")}). " +
-            "HINT: fix model.decoder.inputs / outputs in genai_config.json, or re-export the model");
-
-    /// <summary>ORT session options from genai_config.json's session_options (as ORT-GenAI's CreateSessionOptionsFromConfig).</summary>
-    static OrtSessionOptions SessionOptionsFrom(IReadOnlyDictionary<string, object> so, int? intraOpThreads)
-    {
-        var o = new OrtSessionOptions();
-        try
-        {
-            var threads = intraOpThreads ?? (so.TryGetValue("intra_op_num_threads", out var t) ? Convert.ToInt32(t, CultureInfo.InvariantCulture) : Environment.ProcessorCount);
-            o.SetIntraOpThreads(threads);
-            foreach (var (key, value) in so)
-                switch (key)
-                {
-                    case "intra_op_num_threads" or "log_id" or "log_severity_level" or "log_verbosity_level" or "enable_profiling" or "provider_options":
-                        break;   // threads handled above; logging/profiling are not wired; CPU is the only provider here
-                    case "inter_op_num_threads":
-                        o.SetInterOpThreads(Convert.ToInt32(value, CultureInfo.InvariantCulture));
-                        break;
-                    case "enable_cpu_mem_arena":
-                        o.SetCpuMemArena(value is true);
-                        break;
-                    case "enable_mem_pattern":
-                        o.SetMemoryPattern(value is true);
-                        break;
-                    case "graph_optimization_level":
-                        o.SetGraphOptimizationLevel(value switch
-                        {
-                            "ORT_DISABLE_ALL" => GraphOptimizationLevel.DisableAll,
-                            "ORT_ENABLE_BASIC" => GraphOptimizationLevel.Basic,
-                            "ORT_ENABLE_EXTENDED" => GraphOptimizationLevel.Extended,
-                            _ => GraphOptimizationLevel.All,
-                        });
-                        break;
-                    case "custom_ops_library":
-                        throw new GenerationException($"session_options.custom_ops_library = '{value}' is not supported. HINT: remove it; graphs for this engine use only ONNX and com.microsoft ops");
-                    default:
-                        if (value is string s) o.AddConfigEntry(key, s);
-                        break;
-                }
-            return o;
-        }
-        catch
-        {
-            o.Dispose();
-            throw;
-        }
-    }
-
-    /// <summary>Releases the session.</summary>
-    public void Dispose() => Session.Dispose();
+    /// <summary>Releases ORT-GenAI's model.</summary>
+    public void Dispose() => Native.Dispose();
 }

@@ -1,11 +1,13 @@
 using System.Globalization;
 using Toolkit.Core.Onnx;
+using Oga = Microsoft.ML.OnnxRuntimeGenAI;
 
 namespace Toolkit.Runtime.Generation;
 
 /// <summary>
 /// Decoding settings, named and defaulted as ORT-GenAI's <c>search</c> section (src/config.h struct Search), plus
-/// <see cref="StopStrings"/>, which ORT-GenAI does not have. The folder's genai_config.json gives the starting values
+/// <see cref="StopStrings"/> and <see cref="MaxNewTokens"/>, which ORT-GenAI does not have. The one typed record from
+/// the CLI and the HTTP request down to the engine; <see cref="ApplyTo"/> maps it, once, onto ORT-GenAI's option names. The folder's genai_config.json gives the starting values
 /// (<see cref="FromConfig"/>); <see cref="GeneratorParams.SetSearchOption(string, double)"/> overrides them by name.
 /// Order in which they act on each step's logits (ORT-GenAI's Generator::GenerateNextToken): min_length, then
 /// repetition_penalty, then greedy (do_sample false, or top_k = 1) or sampling with temperature over top_k / top_p.
@@ -61,7 +63,7 @@ public sealed record SearchOptions
     /// </summary>
     public IReadOnlyList<string> StopStrings { get; init; } = [];
 
-    /// <summary>past_present_share_buffer: one KV buffer bound as both past and present (only honoured for GroupQueryAttention graphs; see KvCache).</summary>
+    /// <summary>past_present_share_buffer: one KV buffer bound as both past and present (passed to ORT-GenAI only for GroupQueryAttention graphs; standard-op attention cannot write into it).</summary>
     public bool PastPresentShareBuffer { get; init; }
 
     /// <summary>The names <see cref="GeneratorParams.SetSearchOption(string, double)"/> accepts.</summary>
@@ -147,6 +149,31 @@ public sealed record SearchOptions
         foreach (var s in StopStrings)
             if (string.IsNullOrEmpty(s)) throw new GenerationException("a stop string is empty. HINT: remove it; an empty stop string would end every sequence at once");
         return this with { MaxLength = max };
+    }
+
+    /// <summary>
+    /// Sets these (validated) options on ORT-GenAI's parameters: the one place that knows its search option names.
+    /// Our "off" values become its equivalents: top_p 0 (off) is sent as 1.0 (the whole vocabulary), so top_k = 0
+    /// with top_p off samples from every token, as documented above.
+    /// </summary>
+    /// <param name="p">ORT-GenAI's parameters for one generator.</param>
+    /// <param name="batchSize">Sequences generated together.</param>
+    /// <param name="shareBuffer">The graph can share one KV buffer for past and present (GroupQueryAttention); only then is <see cref="PastPresentShareBuffer"/> passed on.</param>
+    /// <param name="vocabSize">The model's vocabulary: top_k is clamped to it.</param>
+    internal void ApplyTo(Oga.GeneratorParams p, int batchSize, bool shareBuffer, int vocabSize)
+    {
+        p.SetSearchOption("max_length", MaxLength);
+        p.SetSearchOption("min_length", MinLength);
+        p.SetSearchOption("batch_size", batchSize);
+        p.SetSearchOption("do_sample", DoSample);
+        p.SetSearchOption("temperature", Temperature);
+        p.SetSearchOption("top_k", Math.Min(TopK, vocabSize));
+        p.SetSearchOption("top_p", TopP > 0 && TopP < 1 ? TopP : 1.0);
+        p.SetSearchOption("repetition_penalty", RepetitionPenalty);
+        p.SetSearchOption("random_seed", RandomSeed);
+        p.SetSearchOption("num_beams", NumBeams);
+        p.SetSearchOption("num_return_sequences", NumReturnSequences);
+        p.SetSearchOption("past_present_share_buffer", PastPresentShareBuffer && shareBuffer);
     }
 
     static void Fail(string name, double value, string range) =>

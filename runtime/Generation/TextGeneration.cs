@@ -5,11 +5,8 @@ namespace Toolkit.Runtime.Generation;
 /// <summary>Settings of <see cref="Model.Generate"/> beyond the search options.</summary>
 public sealed record GenerationOptions
 {
-    /// <summary>Search options by ORT-GenAI name (max_length, temperature, top_k, ...) over the folder's defaults.</summary>
-    public IReadOnlyDictionary<string, double> Search { get; init; } = new Dictionary<string, double>();
-
-    /// <summary>Stop strings (see <see cref="SearchOptions.StopStrings"/>).</summary>
-    public IReadOnlyList<string> StopStrings { get; init; } = [];
+    /// <summary>Decoding settings over the folder's defaults (stop strings included).</summary>
+    public DecodingSettings Search { get; init; } = new();
 
     /// <summary>
     /// Wrap each prompt as one user turn in the folder's chat template (default true when the folder has one); false =
@@ -53,8 +50,7 @@ public static class TextGeneration
         {
             var count = Math.Min(options.BatchSize, prompts.Count - start);
             var p = new GeneratorParams(model) { TrackText = true };
-            foreach (var (name, value) in options.Search) p.SetSearchOption(name, value);
-            if (options.StopStrings.Count > 0) p.SetStopStrings(options.StopStrings);
+            p.Apply(options.Search);
             using var generator = new Generator(model, p);
             generator.AppendTokenSequences(encoded.Skip(start).Take(count).ToArray());
             while (!generator.IsDone())

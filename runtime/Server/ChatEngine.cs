@@ -72,24 +72,27 @@ public sealed class ChatEngine
             throw ApiError.BadRequest("min_tokens", $"min_tokens {r.MinTokens} does not fit: the messages take {ids.Length} of {context} tokens", "context_length_exceeded");
 
         var p = new GeneratorParams(_model) { TrackText = true };
-        p.SetSearchOption("max_length", context);
-        if (r.MaxTokens is { } mt) p.SetSearchOption("max_new_tokens", mt);
-        if (r.MinTokens > 0) p.SetSearchOption("min_length", ids.Length + r.MinTokens);
-        if (r.Temperature is { } t)
-        {
-            p.SetSearchOption("do_sample", t > 0);
-            if (t > 0) p.SetSearchOption("temperature", t);
-        }
-        else if (r.TopP is not null || r.TopK is not null) p.SetSearchOption("do_sample", true);   // asking for a nucleus or top-k means sampling
-        if (r.TopP is { } tp) p.SetSearchOption("top_p", tp >= 1 ? 0 : tp);   // the engine's "off" is 0
-        if (r.TopK is { } k) p.SetSearchOption("top_k", k);
-        if (r.Seed is { } seed) p.SetSearchOption("random_seed", seed);
-        if (r.RepetitionPenalty is { } rp) p.SetSearchOption("repetition_penalty", rp);
-        if (r.Stop.Count > 0) p.SetStopStrings(r.Stop);
+        p.Apply(Settings(r, ids.Length, context));
         try { p.Search.Validate(context); }
         catch (GenerationException e) { throw ApiError.BadRequest("body", e.Message); }
         return new PreparedChat(ids, p);
     }
+
+    /// <summary>The request's sampling fields as the engine's typed settings (null fields keep the folder's defaults).</summary>
+    static DecodingSettings Settings(ChatRequest r, int promptTokens, int context) => new()
+    {
+        MaxLength = context,
+        MaxNewTokens = r.MaxTokens,
+        MinLength = r.MinTokens > 0 ? promptTokens + r.MinTokens : null,
+        // temperature 0 means greedy; asking for a nucleus or top-k without a temperature means sampling
+        DoSample = r.Temperature is { } t ? t > 0 : r.TopP is not null || r.TopK is not null ? true : null,
+        Temperature = r.Temperature is > 0 ? r.Temperature : null,
+        TopP = r.TopP is { } tp ? (tp >= 1 ? 0 : tp) : null,   // the engine's "off" is 0
+        TopK = r.TopK,
+        RandomSeed = r.Seed,
+        RepetitionPenalty = r.RepetitionPenalty,
+        StopStrings = r.Stop.Count > 0 ? r.Stop : null,
+    };
 
     /// <summary>
     /// Generates the answer to <paramref name="chat"/>, calling <paramref name="onText"/> with each new piece of text.

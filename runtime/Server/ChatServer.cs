@@ -63,7 +63,7 @@ public sealed class ChatServer : IAsyncDisposable
         options.Validate();
         log ??= Console.Error.WriteLine;
         if (model is null) Toolkit.Core.Onnx.GenAiGraphCheck.Validate(options.Model);   // refuse to start on a folder that cannot be served
-        var owned = model is null ? new Model(options.Model, options.Threads) : null;
+        var owned = model is null ? new Model(options.Model, options.Threads, options.Device) : null;
         model ??= owned!;
         try
         {

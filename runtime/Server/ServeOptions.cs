@@ -47,6 +47,9 @@ public sealed record ServeOptions
     /// <summary>ONNX Runtime intra-op threads of the shared session (default: genai_config.json's, else one per core).</summary>
     public int? Threads { get; init; }
 
+    /// <summary>Where ORT-GenAI runs the model (default CPU; CUDA needs the Microsoft.ML.OnnxRuntimeGenAI.Cuda build).</summary>
+    public Toolkit.Runtime.Generation.Device Device { get; init; }
+
     /// <summary>
     /// How long a shutdown (SIGTERM, Ctrl-C) waits for requests in flight and in the queue to finish before cutting
     /// them off (default 60 s). New connections are refused from the moment shutdown starts.

@@ -1,5 +1,5 @@
 using Toolkit.Core.Onnx;
-using Toolkit.Runtime.Ort;
+using Microsoft.ML.OnnxRuntime;
 using Toolkit.Train.Model;
 using Xunit.Abstractions;
 
@@ -20,16 +20,16 @@ public sealed class ExternalDataTests(ITestOutputHelper output) : IDisposable
     {
         using var session = Harness.Load(model);
         var names = new List<string> { "input_ids", "attention_mask" };
-        var values = new List<OrtValue> { OrtValue.FromArray(ids, 1, ids.Length), OrtValue.FromArray(ids.Select(_ => 1L).ToArray(), 1, ids.Length) };
+        var values = new List<OrtValue> { Harness.Value(ids, 1, ids.Length), Harness.Value(ids.Select(_ => 1L).ToArray(), 1, ids.Length) };
         for (var i = 0; i < c.NumHiddenLayers; i++)
         {
-            names.Add($"past_key_values.{i}.key"); values.Add(OrtValue.Allocate<float>(1, c.NumKeyValueHeads, 0, c.HeadDim));
-            names.Add($"past_key_values.{i}.value"); values.Add(OrtValue.Allocate<float>(1, c.NumKeyValueHeads, 0, c.HeadDim));
+            names.Add($"past_key_values.{i}.key"); values.Add(Harness.Value(Array.Empty<float>(), 1, c.NumKeyValueHeads, 0, c.HeadDim));
+            names.Add($"past_key_values.{i}.value"); values.Add(Harness.Value(Array.Empty<float>(), 1, c.NumKeyValueHeads, 0, c.HeadDim));
         }
         try
         {
-            var outs = session.Run(names.ToArray(), values.ToArray(), ["logits"]);
-            using (outs[0]) return outs[0].ToArray<float>();
+            using var outs = Harness.Run(session, names, values, ["logits"]);
+            return outs[0].GetTensorDataAsSpan<float>().ToArray();
         }
         finally
         {
@@ -124,9 +124,9 @@ public sealed class ExternalDataTests(ITestOutputHelper output) : IDisposable
         var inline = dir.Sub("inline.onnx");
         OnnxModelWriter.Save(loaded, inline, new OnnxSaveOptions { ExternalData = ExternalData.Never });
         using var session = Harness.Load(inline);
-        using var x = OrtValue.FromArray(new float[] { 1, 2, 3 }, 1, 3);
-        var y = session.Run(["x"], [x], ["y"]);
-        using (y[0]) Assert.Equal(new float[] { 8 + 1, 9.5f - 1, 11 + 0.5f, 12.5f + 2 }, y[0].ToArray<float>());
+        using var x = Harness.Value(new float[] { 1, 2, 3 }, 1, 3);
+        using var y = Harness.Run(session, ["x"], [x], ["y"]);
+        Assert.Equal(new float[] { 8 + 1, 9.5f - 1, 11 + 0.5f, 12.5f + 2 }, y[0].GetTensorDataAsSpan<float>().ToArray());
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Microsoft.ML.OnnxRuntime;
 using Toolkit.Core.Checkpoints;
 using Toolkit.Runtime.Ort;
 using Toolkit.Train.Model;
@@ -49,10 +50,17 @@ internal static class Harness
         return worst;
     }
 
-    public static OrtSession Load(string model, GraphOptimizationLevel level = GraphOptimizationLevel.All)
+    public static InferenceSession Load(string model, GraphOptimizationLevel level = GraphOptimizationLevel.ORT_ENABLE_ALL) =>
+        Sessions.Open(model, new SessionSettings { GraphOptimization = level, IntraOpThreads = 2 });
+
+    /// <summary>A tensor over <paramref name="data"/> (borrowed, pinned while the value lives) of shape <paramref name="shape"/>.</summary>
+    public static OrtValue Value<T>(T[] data, params long[] shape) where T : unmanaged => OrtValue.CreateTensorValueFromMemory(data, shape);
+
+    /// <summary>Runs <paramref name="session"/> on named inputs; the caller disposes the outputs.</summary>
+    public static IDisposableReadOnlyCollection<OrtValue> Run(InferenceSession session, IReadOnlyList<string> inNames, IReadOnlyList<OrtValue> inValues, IReadOnlyList<string> outNames)
     {
-        using var options = new OrtSessionOptions().SetGraphOptimizationLevel(level).SetIntraOpThreads(2);
-        return OrtSession.Load(model, options);
+        using var run = new RunOptions();
+        return session.Run(run, inNames.ToArray(), inValues.ToArray(), outNames.ToArray());
     }
 
     /// <summary>
@@ -60,14 +68,15 @@ internal static class Harness
     /// cache and through the ONNX session with present.* fed back as past_key_values.*; returns each step's max |diff|
     /// of logits and the (first-step) logits of both sides.
     /// </summary>
-    public static List<double> CompareSteps(Decoder model, OrtSession session, long[][] ids, long[][] mask, IReadOnlyList<(int Start, int End)> steps, bool fp16 = false)
+    public static List<double> CompareSteps(Decoder model, InferenceSession session, long[][] ids, long[][] mask, IReadOnlyList<(int Start, int End)> steps, bool fp16 = false)
     {
         var c = model.Config;
         int b = ids.Length;
         var diffs = new List<double>();
         using var cache = new KvCache(c.NumHiddenLayers);
-        var past = Enumerable.Range(0, 2 * c.NumHiddenLayers)
-            .Select(_ => fp16 ? OrtValue.Allocate<Half>(b, c.NumKeyValueHeads, 0, c.HeadDim) : OrtValue.Allocate<float>(b, c.NumKeyValueHeads, 0, c.HeadDim)).ToArray();
+        IReadOnlyList<OrtValue> past = Enumerable.Range(0, 2 * c.NumHiddenLayers)
+            .Select(_ => fp16 ? Value(Array.Empty<Float16>(), b, c.NumKeyValueHeads, 0, c.HeadDim) : Value(Array.Empty<float>(), b, c.NumKeyValueHeads, 0, c.HeadDim)).ToArray();
+        IDisposable? previous = null;
         var outNames = new List<string> { "logits" };
         for (var i = 0; i < c.NumHiddenLayers; i++) { outNames.Add($"present.{i}.key"); outNames.Add($"present.{i}.value"); }
         var inNames = new List<string> { "input_ids", "attention_mask" };
@@ -82,23 +91,30 @@ internal static class Harness
                 // 1) libtorch
                 var expected = model.Forward(torch.tensor(stepIds, [b, end - start]), torch.tensor(stepMask, [b, end]), cache: cache).ToArray<float>();
                 // 2) ONNX Runtime
-                using var idsValue = OrtValue.FromArray(stepIds, b, end - start);
-                using var maskValue = OrtValue.FromArray(stepMask, b, end);
-                var outs = session.Run(inNames.ToArray(), [idsValue, maskValue, .. past], outNames.ToArray());
-                using (outs[0])
-                {
-                    var got = fp16 ? outs[0].GetSpan<Half>().ToArray().Select(h => (float)h).ToArray() : outs[0].ToArray<float>();
-                    diffs.Add(MaxAbsDiff(got, expected));
-                }
-                foreach (var p in past) p.Dispose();
-                past = outs[1..];
+                using var idsValue = Value(stepIds, b, end - start);
+                using var maskValue = Value(stepMask, b, end);
+                var outs = Run(session, inNames, [idsValue, maskValue, .. past], outNames);
+                var got = fp16 ? outs[0].GetTensorDataAsSpan<Float16>().ToArray().Select(h => h.ToFloat()).ToArray() : outs[0].GetTensorDataAsSpan<float>().ToArray();
+                diffs.Add(MaxAbsDiff(got, expected));
+                (previous ?? new Disposables(past)).Dispose();
+                previous = outs;
+                past = outs.Skip(1).ToArray();
             }
             return diffs;
         }
         finally
         {
-            foreach (var p in past) p.Dispose();
+            (previous ?? new Disposables(past)).Dispose();
         }
+    }
+}
+
+/// <summary>Disposes several values at once.</summary>
+internal sealed class Disposables(IEnumerable<IDisposable> items) : IDisposable
+{
+    public void Dispose()
+    {
+        foreach (var d in items) d.Dispose();
     }
 }
 

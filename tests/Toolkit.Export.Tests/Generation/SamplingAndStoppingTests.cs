@@ -84,7 +84,7 @@ public sealed class SamplingAndStoppingTests(GenerationFixture f, ITestOutputHel
     public void A_stop_string_ends_the_text_before_it_and_streaming_matches()
     {
         using var model = new Model(f.Folder, intraOpThreads: 2);
-        var search = new Dictionary<string, double> { ["max_length"] = 60 };
+        var search = new DecodingSettings { MaxLength = 60 };
         // a prompt whose greedy answer has some text (a random model may also answer with EOS at once)
         var (prompt, text) = new[] { "What is 2+2?", "Hello!", "The capital of France", "cat dog", "你好" }
             .Select(q => (q, model.Generate([q], new GenerationOptions { Search = search, ChatTemplate = false })[0].Text))
@@ -95,7 +95,7 @@ public sealed class SamplingAndStoppingTests(GenerationFixture f, ITestOutputHel
         var pieces = new List<string>();
         var stopped = model.Generate([prompt], new GenerationOptions
         {
-            Search = search, ChatTemplate = false, StopStrings = [stop],
+            Search = search with { StopStrings = [stop] }, ChatTemplate = false,
             OnText = (_, piece) => pieces.Add(piece),
         });
         output.WriteLine($"text '{text}', stop '{stop}' → '{stopped[0].Text}' in {pieces.Count} pieces");

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
 using OpenAI.Chat;
+using Toolkit.Runtime.Generation;
 using Xunit.Abstractions;
 
 namespace Toolkit.Export.Tests.Server;
@@ -22,8 +23,8 @@ public sealed class ConcurrencyTests(ServerFixture f, ITestOutputHelper output)
         var expected = Enumerable.Range(0, 16).Select(i =>
         {
             var (q, t, seed) = Request(i);
-            var search = new Dictionary<string, double> { ["max_new_tokens"] = MaxTokens, ["max_length"] = f.Model.ContextLength, ["do_sample"] = t > 0 ? 1 : 0 };
-            if (t > 0) { search["temperature"] = t; search["random_seed"] = seed; }
+            var search = new DecodingSettings { MaxNewTokens = MaxTokens, MaxLength = f.Model.ContextLength, DoSample = t > 0 };
+            if (t > 0) search = search with { Temperature = t, RandomSeed = seed };
             return f.Model.Generate([q], new() { Search = search })[0].Text;
         }).ToArray();
         output.WriteLine($"{expected.Distinct().Count()} distinct answers among 16, e.g. '{expected[1]}'");

@@ -2,6 +2,7 @@ using System.ClientModel;
 using System.Net;
 using System.Text.Json.Nodes;
 using OpenAI.Chat;
+using Toolkit.Runtime.Generation;
 using Xunit.Abstractions;
 
 namespace Toolkit.Export.Tests.Server;
@@ -20,7 +21,7 @@ public sealed class OpenAiClientTests(ServerFixture f, ITestOutputHelper output)
 
         ChatCompletion completion = await client.CompleteChatAsync(messages, options);
         var text = completion.Content.Single().Text;
-        var expected = f.Model.Generate(["What is 2+2?"], new() { SystemPrompt = "You are terse.", Search = new Dictionary<string, double> { ["max_new_tokens"] = 24, ["do_sample"] = 0 } })[0];
+        var expected = f.Model.Generate(["What is 2+2?"], new() { SystemPrompt = "You are terse.", Search = new DecodingSettings { MaxNewTokens = 24, DoSample = false } })[0];
         Assert.Equal(expected.Text, text);
         Assert.NotEmpty(text);
         Assert.Equal(expected.PromptTokens, completion.Usage.InputTokenCount);

@@ -88,7 +88,7 @@ internal static class ServerKit
     public static string Direct(Model model, string question, int maxTokens = 24) =>
         model.Generate([question], new GenerationOptions
         {
-            Search = new Dictionary<string, double> { ["do_sample"] = 0, ["max_new_tokens"] = maxTokens, ["max_length"] = model.ContextLength },
+            Search = new DecodingSettings { DoSample = false, MaxNewTokens = maxTokens, MaxLength = model.ContextLength },
         })[0].Text;
 
     /// <summary>Reads an SSE response to the end: the data payloads in order (the last is "[DONE]" when it ended properly).</summary>

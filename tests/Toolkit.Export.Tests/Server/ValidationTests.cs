@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using Toolkit.Runtime.Generation;
 
 namespace Toolkit.Export.Tests.Server;
 
@@ -96,7 +97,7 @@ public sealed class ValidationTests(ServerFixture f)
         using var r = await http.PostAsync("v1/chat/completions", ServerKit.Json(body));
         Assert.Equal(HttpStatusCode.OK, r.StatusCode);
         var text = JsonNode.Parse(await r.Content.ReadAsStringAsync())!["choices"]![0]!["message"]!["content"]!.GetValue<string>();
-        var expected = f.Model.Generate(["What is 2+2?"], new() { SystemPrompt = "Be brief.", Search = new Dictionary<string, double> { ["max_new_tokens"] = 24, ["do_sample"] = 0 } })[0].Text;
+        var expected = f.Model.Generate(["What is 2+2?"], new() { SystemPrompt = "Be brief.", Search = new DecodingSettings { MaxNewTokens = 24, DoSample = false } })[0].Text;
         Assert.Equal(expected, text);
     }
 }
