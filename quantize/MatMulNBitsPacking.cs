@@ -10,8 +10,9 @@ namespace Toolkit.Quantize;
 /// <item>zero_points (asymmetric only): uint8 (N, ceil(k_blocks·bits/8)), 4-bit packed two blocks a byte (block 2j low
 /// nibble, 2j+1 high), an unused last nibble 0. Symmetric matrices omit it: the op's default zero point 2^(bits−1) is ours.</item>
 /// </list>
-/// The op only knows blocks (a power of two ≥ 16). Channel and tensor granularity are one block per row of
-/// block_size = the next power of two ≥ K (K padded), tensor granularity with the same scale in every row.
+/// The op only knows blocks of 16..256 (a power of two; ORT 1.31's CPU kernel refuses larger). Channel and tensor
+/// granularity become blocks of min(256, next power of two ≥ K) whose scales (and zero points) repeat along each row,
+/// tensor granularity with the same scale in every row: exact, at the cost of ceil(K/256) scales a row instead of one.
 /// </summary>
 public sealed record MatMulNBitsWeights(int N, int K, int Bits, int BlockSize, byte[] B, float[] Scales, byte[]? ZeroPoints)
 {
@@ -24,9 +25,18 @@ public sealed record MatMulNBitsWeights(int N, int K, int Bits, int BlockSize, b
     /// <summary>Packs <paramref name="m"/> (see the record summary).</summary>
     public static MatMulNBitsWeights Pack(QuantizedMatrix m)
     {
-        var blockSize = m.Granularity == Granularity.Block ? m.GroupSize : Math.Max(16, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)m.K));
+        var blockSize = m.Granularity == Granularity.Block ? m.GroupSize : Math.Clamp((int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)m.K), 16, 256);
         if (m.Granularity != Granularity.Block && m.GroupSize != m.K) throw new ArgumentException("channel/tensor matrices have one group per row");
         var kBlocks = (m.K + blockSize - 1) / blockSize;
+        var perBlock = m.Groups == kBlocks ? 1 : kBlocks;   // channel/tensor: one group repeated over the row's blocks
+        var scales = new float[m.N * kBlocks];
+        var zeroPoints = new byte[m.N * kBlocks];
+        for (var i = 0; i < scales.Length; i++)
+        {
+            var g = perBlock == 1 ? i : i / kBlocks;
+            scales[i] = m.Scales[g];
+            zeroPoints[i] = m.ZeroPoints[g];
+        }
         var blob = blockSize * m.Bits / 8;
         var b = new byte[(long)m.N * kBlocks * blob];
         for (var n = 0; n < m.N; n++)
@@ -40,17 +50,16 @@ public sealed record MatMulNBitsWeights(int N, int K, int Bits, int BlockSize, b
         byte[]? zps = null;
         if (!m.Symmetric)
         {
-            // m.Groups == kBlocks here (block: same size; channel/tensor: 1)
             var perRow = (kBlocks * m.Bits + 7) / 8;
             zps = new byte[m.N * perRow];
             for (var n = 0; n < m.N; n++)
                 for (var g = 0; g < kBlocks; g++)
                 {
-                    var zp = m.ZeroPoints[n * kBlocks + g];
+                    var zp = zeroPoints[n * kBlocks + g];
                     if (m.Bits == 8) zps[n * perRow + g] = zp;
                     else zps[n * perRow + g / 2] |= (byte)((g & 1) == 0 ? zp : zp << 4);
                 }
         }
-        return new MatMulNBitsWeights(m.N, m.K, m.Bits, blockSize, b, m.Scales, zps);
+        return new MatMulNBitsWeights(m.N, m.K, m.Bits, blockSize, b, scales, zps);
     }
 }

@@ -11,7 +11,8 @@ The rules (ORT.md §3 and the design card's recipe), all in float32 with round-h
   asymmetric: lo = min(w.min(), 0), hi = max(w.max(), 0), scale = (hi-lo)/(2^b-1),
               zp = clip(rint(-lo/scale), 0, 2^b-1), code = clip(rint(w/scale) + zp, 0, 2^b-1)
   a group of zeros: scale 0, code = zp.
-  MatMulNBits: block = BLOCK (block granularity) or the next power of two >= max(K, 16) (one block per row);
+  MatMulNBits: block = BLOCK (block granularity) or min(256, next power of two >= max(K, 16)) with the row's one
+  scale and zero point repeated over its blocks;
   4-bit element k of a row goes to byte (k % block)//2 of block k//block, even k low nibble; padding holds the zp.
 """
 import os
@@ -64,13 +65,15 @@ def main():
             scale, zp = params(w, bits, sym)                   # (n,)
         q = codes(w, scale, zp, bits, sym)
         scale, zp = scale[:, None], zp[:, None]                # (n, 1)
-        op_block = max(16, 1 << (k - 1).bit_length())
+        op_block = min(256, max(16, 1 << (k - 1).bit_length()))
     kb = -(-k // op_block)
     deq = ((q.reshape(n, kb if gran == "block" else 1, -1).astype(np.float32) - zp[..., None].astype(np.float32)) * scale[..., None]).reshape(n, k)
     step = np.repeat(scale, k // scale.shape[1], axis=1) if gran == "block" else np.repeat(scale, k, axis=1)
     err = np.abs(deq - w)
     ratio = np.where(step > 0, err / np.where(step > 0, step, 1), 0).max()
     # MatMulNBits B: pad each row to kb * op_block with the (last) zero point
+    if gran != "block":
+        scale, zp = np.repeat(scale, kb, axis=1), np.repeat(zp, kb, axis=1)
     padded = np.concatenate([q, np.repeat(zp[:, -1:], kb * op_block - k, axis=1)], axis=1).reshape(n, kb, op_block)
     if bits == 8:
         b = padded.astype(np.uint8)
