@@ -52,7 +52,7 @@ public sealed class Gptq
         var past = session.InputMetadata.Where(kv => kv.Key.StartsWith("past_key_values.", StringComparison.Ordinal)).ToList();
 
         // 2) H = Σ xᵀx over calibration tokens
-        var h = new Dictionary<string, double[,]>(StringComparer.Ordinal);
+        var h = new Dictionary<string, double[]>(StringComparer.Ordinal);   // (K, K) flat; upper triangle filled, mirrored at the end
         long tokens = 0;
         foreach (var text in texts)
         {
@@ -70,25 +70,57 @@ public sealed class Gptq
             {
                 var x = ((DenseTensor<float>)r.Value).Buffer.Span;   // (1, T, K)
                 var k = x.Length / ids.Length;
-                if (!h.TryGetValue(r.Name, out var m)) h[r.Name] = m = new double[k, k];
+                if (!h.TryGetValue(r.Name, out var m)) h[r.Name] = m = new double[k * k];
+                var row = new double[k];
                 for (var t = 0; t < ids.Length; t++)
                 {
-                    var row = x.Slice(t * k, k);
-                    for (var i = 0; i < k; i++)
-                    {
-                        double xi = row[i];
-                        if (xi == 0) continue;
-                        for (var j = 0; j < k; j++) m[i, j] += xi * row[j];
-                    }
+                    for (var i = 0; i < k; i++) row[i] = x[t * k + i];
+                    AddOuterUpper(m, row);
                 }
             }
             tokens += ids.Length;
         }
         if (tokens == 0) throw new QuantizeException($"--calibration '{o.Calibration}': every sample tokenized to nothing. HINT: pass text");
-        foreach (var m in h.Values)
-            for (var i = 0; i < m.GetLength(0); i++) for (var j = 0; j < m.GetLength(1); j++) m[i, j] *= 2.0 / tokens;
+        var hessians = new Dictionary<string, double[,]>(StringComparer.Ordinal);
+        foreach (var (name, m) in h)
+        {
+            var k = (int)Math.Sqrt(m.Length);
+            var full = new double[k, k];
+            for (var i = 0; i < k; i++)
+                for (var j = i; j < k; j++) full[i, j] = full[j, i] = m[i * k + j] * 2.0 / tokens;
+            hessians[name] = full;
+        }
         log?.Invoke($"gptq: calibrated {acts.Count} activations on {texts.Count} samples ({tokens} tokens)");
-        return new Gptq(h, inputOf, o, texts.Count, tokens);
+        return new Gptq(hessians, inputOf, o, texts.Count, tokens);
+    }
+
+    /// <summary>m[i, j] += x[i]·x[j] for j ≥ i (m flat (K, K)), SIMD over j.</summary>
+    static void AddOuterUpper(double[] m, double[] x)
+    {
+        var k = x.Length;
+        var w = System.Numerics.Vector<double>.Count;
+        for (var i = 0; i < k; i++)
+        {
+            var xi = x[i];
+            if (xi == 0) continue;
+            var dst = m.AsSpan(i * k, k);
+            var j = i;
+            var vxi = new System.Numerics.Vector<double>(xi);
+            for (; j + w <= k; j += w)
+                (new System.Numerics.Vector<double>(dst[j..]) + vxi * new System.Numerics.Vector<double>(x.AsSpan(j))).CopyTo(dst[j..]);
+            for (; j < k; j++) dst[j] += xi * x[j];
+        }
+    }
+
+    /// <summary>y += a·x, SIMD.</summary>
+    static void Axpy(double a, ReadOnlySpan<double> x, Span<double> y)
+    {
+        var w = System.Numerics.Vector<double>.Count;
+        var va = new System.Numerics.Vector<double>(a);
+        var j = 0;
+        for (; j + w <= x.Length; j += w)
+            (new System.Numerics.Vector<double>(y[j..]) + va * new System.Numerics.Vector<double>(x[j..])).CopyTo(y[j..]);
+        for (; j < x.Length; j++) y[j] += a * x[j];
     }
 
     /// <summary>GPTQ codes for node <paramref name="node"/>'s (N, K) weight <paramref name="w"/>; RTN when the node saw no calibration data.</summary>
@@ -111,7 +143,7 @@ public sealed class Gptq
             if (H[i, i] == 0) { H[i, i] = 1; for (var r = 0; r < n; r++) W[(long)r * k + i] = 0; }
             H[i, i] += PercDamp * Math.Max(mean, 1e-12);
         }
-        var U = H.Cholesky().Solve(Matrix<double>.Build.DenseIdentity(k)).Cholesky().Factor.Transpose().ToArray();   // H⁻¹ = Uᵀ U
+        var U = H.Cholesky().Solve(Matrix<double>.Build.DenseIdentity(k)).Cholesky().Factor.Transpose().ToRowMajorArray();   // H⁻¹ = Uᵀ U, (K, K) flat
 
         // 2) scales: tensor / channel from the original weights; block when each block starts
         var scales = new float[n * groups];
@@ -133,7 +165,7 @@ public sealed class Gptq
                     for (var j = 0; j < group; j++) buf[j] = (float)W[(long)r * k + c + j];
                     (scales[r * groups + g], zps[r * groups + g]) = Rtn.Params(buf, o.Bits, o.Symmetric);
                 }
-            var d = U[c, c];
+            var d = U[c * k + c];
             for (var r = 0; r < n; r++)
             {
                 var s = scales[r * groups + g];
@@ -142,7 +174,7 @@ public sealed class Gptq
                 var code = Rtn.Code((float)W[at], s, z, o.Bits, o.Symmetric);
                 q[at] = code;
                 var err = (W[at] - (float)((code - z) * s)) / d;
-                for (var j = c + 1; j < k; j++) W[(long)r * k + j] -= err * U[c, j];
+                Axpy(-err, U.AsSpan(c * k + c + 1, k - c - 1), W.AsSpan(r * k + c + 1, k - c - 1));
             }
         }
         return new QuantizedMatrix(n, k, o.Bits, o.Granularity, group, o.Symmetric, q, scales, zps);

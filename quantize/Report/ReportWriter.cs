@@ -40,7 +40,7 @@ public static class ReportWriter
     {
         var sb = new StringBuilder();
         sb.AppendLine($"# Quantization accuracy report").AppendLine();
-        sb.AppendLine($"Reference `{o.Reference}`; held-out text `{o.Text}` ({o.Samples} samples ≤ {o.MaxTokens} tokens); {o.Prompts} greedy prompts × {o.NewTokens} tokens in ORT-GenAI.");
+        sb.AppendLine($"Reference `{o.Reference}`; held-out text `{o.Text}` (up to {o.Samples} samples of ≤ {o.MaxTokens} tokens); {o.Prompts} greedy prompts × {o.NewTokens} tokens in ORT-GenAI.");
         sb.AppendLine($"CPU: {Cpu()}; {Environment.ProcessorCount} cores.").AppendLine();
         sb.AppendLine("| " + string.Join(" | ", Headers) + " |");
         sb.AppendLine("|" + string.Concat(Headers.Select((_, i) => i < 2 ? " --- |" : " ---: |")));

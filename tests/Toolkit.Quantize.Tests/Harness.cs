@@ -30,6 +30,24 @@ internal static class Harness
         return model;
     }
 
+    /// <summary>The test corpus (tests/fixtures/tokenizer-corpus.txt), one sample a line.</summary>
+    public static string Corpus => Path.Combine(NativeLibraries.RepoRoot()!, "tests", "fixtures", "tokenizer-corpus.txt");
+
+    /// <summary>
+    /// Exports random weights of <see cref="Tiny"/> with a 512-token BPE tokenizer learned on <see cref="Corpus"/>
+    /// (so the folder tokenizes text for the report and calibration); returns the decoder (caller disposes).
+    /// </summary>
+    public static Decoder ExportWithTokenizer(string folder, long seed)
+    {
+        var tok = folder + "-tokenizer";
+        var bpe = Toolkit.Core.Tokenizers.BpeTrainer.Train(File.ReadLines(Corpus), 512, ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]);
+        bpe.EosToken = "<|endoftext|>";
+        bpe.Save(tok);
+        var model = new Decoder(DecoderWeights.Random(Tiny with { VocabSize = bpe.VocabSize }, seed));
+        OnnxExporter.Export(model, folder, new ExportOptions { MaxLength = Tiny.MaxPositionEmbeddings }, tokenizerFolder: tok);
+        return model;
+    }
+
     /// <summary>Runs tests/oracles/<paramref name="script"/> under Debian's /usr/bin/python3; returns its stdout.</summary>
     public static string Python(string script, params string[] args)
     {
