@@ -4,8 +4,9 @@ namespace Toolkit.Quantize;
 
 /// <summary>
 /// Text samples for calibration and held-out perplexity: a plain text file gives one sample per non-empty line; a
-/// .jsonl file gives, per line, its "text" field, else all string values of the object (prompt, completion, chosen, …)
-/// joined by newlines, else the "content" of every message in "messages".
+/// .jsonl file gives, per line, its "text" field, else the object's string values and arrays of strings (prompt,
+/// completion, chosen, MT-Bench "turns", …) and the "content" of every message in an array (messages, TRL
+/// conversational prompt / chosen / rejected), joined by newlines.
 /// </summary>
 public static class TextSamples
 {
@@ -29,9 +30,13 @@ public static class TextSamples
                 var root = doc.RootElement;
                 if (root.ValueKind != JsonValueKind.Object) throw new QuantizeException($"{full}, line {lineNo}: a JSON object expected. HINT: one object a line, with a \"text\" field");
                 if (root.TryGetProperty("text", out var t) && t.ValueKind == JsonValueKind.String) { samples.Add(t.GetString()!); continue; }
-                var parts = root.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.String).Select(p => p.Value.GetString()!).ToList();
-                if (root.TryGetProperty("messages", out var m) && m.ValueKind == JsonValueKind.Array)
-                    parts.AddRange(m.EnumerateArray().Where(x => x.ValueKind == JsonValueKind.Object && x.TryGetProperty("content", out var c) && c.ValueKind == JsonValueKind.String).Select(x => x.GetProperty("content").GetString()!));
+                var parts = new List<string>();
+                foreach (var p in root.EnumerateObject())
+                    if (p.Value.ValueKind == JsonValueKind.String) parts.Add(p.Value.GetString()!);
+                    else if (p.Value.ValueKind == JsonValueKind.Array)
+                        foreach (var x in p.Value.EnumerateArray())
+                            if (x.ValueKind == JsonValueKind.String) parts.Add(x.GetString()!);
+                            else if (x.ValueKind == JsonValueKind.Object && x.TryGetProperty("content", out var c) && c.ValueKind == JsonValueKind.String) parts.Add(c.GetString()!);
                 if (parts.Count == 0) throw new QuantizeException($"{full}, line {lineNo}: no text field. HINT: give each line a \"text\" string");
                 samples.Add(string.Join("\n", parts));
             }

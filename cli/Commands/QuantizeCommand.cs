@@ -20,7 +20,7 @@ static class QuantizeCommand
         var model = new Option<string>(Flag<QuantizeOptions>(nameof(q.Model))) { Description = Help<QuantizeOptions>(nameof(q.Model)), Required = true };
         var output = new Option<string>(Flag<QuantizeOptions>(nameof(q.Out))) { Description = Help<QuantizeOptions>(nameof(q.Out)), Required = true };
         var bits = new Option<int>(Flag<QuantizeOptions>(nameof(q.Bits))) { Description = Help<QuantizeOptions>(nameof(q.Bits)), DefaultValueFactory = _ => q.Bits };
-        var granularity = new Option<Granularity>(Flag<QuantizeOptions>(nameof(q.Granularity))) { Description = Help<QuantizeOptions>(nameof(q.Granularity)), DefaultValueFactory = _ => q.Granularity };
+        var granularity = new Option<string>(Flag<QuantizeOptions>(nameof(q.Granularity))) { Description = Help<QuantizeOptions>(nameof(q.Granularity)), DefaultValueFactory = _ => "tensor" };
         var blockSize = new Option<int>(Flag<QuantizeOptions>(nameof(q.BlockSize))) { Description = Help<QuantizeOptions>(nameof(q.BlockSize)), DefaultValueFactory = _ => q.BlockSize };
         var symmetric = new Option<bool>("--symmetric") { Description = Help<QuantizeOptions>(nameof(q.Symmetric)) };
         var asymmetric = new Option<bool>("--asymmetric") { Description = "Asymmetric codes with stored zero points (see --symmetric)." };
@@ -28,7 +28,7 @@ static class QuantizeCommand
         var accuracy = new Option<int>(Flag<QuantizeOptions>(nameof(q.AccuracyLevel))) { Description = Help<QuantizeOptions>(nameof(q.AccuracyLevel)), DefaultValueFactory = _ => q.AccuracyLevel };
         var exclude = new Option<string[]>(Flag<QuantizeOptions>(nameof(q.Exclude))) { Description = Help<QuantizeOptions>(nameof(q.Exclude)), AllowMultipleArgumentsPerToken = false };
         var keep = new Option<string>(Flag<QuantizeOptions>(nameof(q.KeepSensitive))) { Description = Help<QuantizeOptions>(nameof(q.KeepSensitive)), DefaultValueFactory = _ => "none" };
-        var method = new Option<QuantMethod>(Flag<QuantizeOptions>(nameof(q.Method))) { Description = Help<QuantizeOptions>(nameof(q.Method)), DefaultValueFactory = _ => q.Method };
+        var method = new Option<string>(Flag<QuantizeOptions>(nameof(q.Method))) { Description = Help<QuantizeOptions>(nameof(q.Method)), DefaultValueFactory = _ => "rtn" };
         var calibration = new Option<string?>(Flag<QuantizeOptions>(nameof(q.Calibration))) { Description = Help<QuantizeOptions>(nameof(q.Calibration)) };
         var samples = new Option<int>(Flag<QuantizeOptions>(nameof(q.CalibrationSamples))) { Description = Help<QuantizeOptions>(nameof(q.CalibrationSamples)), DefaultValueFactory = _ => q.CalibrationSamples };
         var overwrite = new Option<bool>(Flag<QuantizeOptions>(nameof(q.Overwrite))) { Description = Help<QuantizeOptions>(nameof(q.Overwrite)) };
@@ -41,7 +41,12 @@ static class QuantizeCommand
             if (parse.GetValue(symmetric) && parse.GetValue(asymmetric)) throw new QuantizeException("--symmetric and --asymmetric: pass one");
             var options = new QuantizeOptions
             {
-                Model = parse.GetValue(model), Out = parse.GetValue(output), Bits = parse.GetValue(bits), Granularity = parse.GetValue(granularity),
+                Model = parse.GetValue(model), Out = parse.GetValue(output), Bits = parse.GetValue(bits),
+                Granularity = parse.GetValue(granularity) switch
+                {
+                    "tensor" => Granularity.Tensor, "channel" => Granularity.Channel, "block" => Granularity.Block,
+                    var g => throw new QuantizeException($"--granularity '{g}': use tensor, channel or block"),
+                },
                 BlockSize = parse.GetValue(blockSize), Symmetric = !parse.GetValue(asymmetric),
                 Format = parse.GetValue(format) switch { "matmulnbits" => QuantFormat.MatMulNBits, "qdq" => QuantFormat.Qdq, var f => throw new QuantizeException($"--format '{f}': use matmulnbits or qdq") },
                 AccuracyLevel = parse.GetValue(accuracy), Exclude = parse.GetValue(exclude) ?? [],
@@ -50,7 +55,7 @@ static class QuantizeCommand
                     "none" => KeepSensitive.None, "head" => KeepSensitive.Head, "head-and-attention" => KeepSensitive.HeadAndAttention,
                     var k => throw new QuantizeException($"--keep-sensitive '{k}': use none, head or head-and-attention"),
                 },
-                Method = parse.GetValue(method), Calibration = parse.GetValue(calibration), CalibrationSamples = parse.GetValue(samples), Overwrite = parse.GetValue(overwrite),
+                Method = parse.GetValue(method) switch { "rtn" => QuantMethod.Rtn, "gptq" => QuantMethod.Gptq, var m => throw new QuantizeException($"--method '{m}': use rtn or gptq") }, Calibration = parse.GetValue(calibration), CalibrationSamples = parse.GetValue(samples), Overwrite = parse.GetValue(overwrite),
             };
             var result = Quantizer.Run(options, Console.WriteLine);
             Console.WriteLine($"{QuantizationManifest.FileName}: {result.Manifest.Nodes.Count(n => n.Action == "quantized")} quantized, {result.Manifest.Nodes.Count(n => n.Action != "quantized")} kept");
@@ -72,11 +77,12 @@ static class QuantizeCommand
         var output = new Option<string>(Flag<ReportOptions>(nameof(r.Out))) { Description = Help<ReportOptions>(nameof(r.Out)), DefaultValueFactory = _ => r.Out };
         var sweep = new Option<bool>(Flag<ReportOptions>(nameof(r.Sweep))) { Description = Help<ReportOptions>(nameof(r.Sweep)) };
         var calibration = new Option<string?>(Flag<ReportOptions>(nameof(r.Calibration))) { Description = Help<ReportOptions>(nameof(r.Calibration)) };
+        var calibSamples = new Option<int>(Flag<ReportOptions>(nameof(r.CalibrationSamples))) { Description = Help<ReportOptions>(nameof(r.CalibrationSamples)), DefaultValueFactory = _ => r.CalibrationSamples };
         var maxDelta = new Option<double?>(Flag<ReportOptions>(nameof(r.MaxDeltaPpl))) { Description = Help<ReportOptions>(nameof(r.MaxDeltaPpl)) };
         var threads = new Option<int>(Flag<ReportOptions>(nameof(r.Threads))) { Description = Help<ReportOptions>(nameof(r.Threads)), DefaultValueFactory = _ => r.Threads };
         var command = new Command("report", "Accuracy report of quantized folders against their reference: perplexity and Δ, mean KL, top-1 agreement, greedy match, size, load time, tok/s, peak RSS (CSV, Markdown, HTML).")
         {
-            reference, variants, text, samples, maxTokens, prompts, newTokens, output, sweep, calibration, maxDelta, threads,
+            reference, variants, text, samples, maxTokens, prompts, newTokens, output, sweep, calibration, calibSamples, maxDelta, threads,
         };
         command.SetAction(parse =>
         {
@@ -84,7 +90,7 @@ static class QuantizeCommand
             {
                 Reference = parse.GetValue(reference), Variants = parse.GetValue(variants) ?? [], Text = parse.GetValue(text), Samples = parse.GetValue(samples),
                 MaxTokens = parse.GetValue(maxTokens), Prompts = parse.GetValue(prompts), NewTokens = parse.GetValue(newTokens), Out = parse.GetValue(output)!,
-                Sweep = parse.GetValue(sweep), Calibration = parse.GetValue(calibration), MaxDeltaPpl = parse.GetValue(maxDelta), Threads = parse.GetValue(threads),
+                Sweep = parse.GetValue(sweep), Calibration = parse.GetValue(calibration), CalibrationSamples = parse.GetValue(calibSamples), MaxDeltaPpl = parse.GetValue(maxDelta), Threads = parse.GetValue(threads),
             };
             var result = QuantReport.Run(options, Console.WriteLine);
             Console.WriteLine();

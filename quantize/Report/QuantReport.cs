@@ -79,8 +79,8 @@ public static class QuantReport
         };
         if (o.Calibration is not null)
         {
-            grid.Add(("int4-block32-gptq", new() { Bits = 4, Granularity = Granularity.Block, BlockSize = 32, Method = QuantMethod.Gptq, Calibration = o.Calibration }));
-            grid.Add(("int4-block128-gptq", new() { Bits = 4, Granularity = Granularity.Block, BlockSize = 128, Method = QuantMethod.Gptq, Calibration = o.Calibration }));
+            grid.Add(("int4-block32-gptq", new() { Bits = 4, Granularity = Granularity.Block, BlockSize = 32, Method = QuantMethod.Gptq, Calibration = o.Calibration, CalibrationSamples = o.CalibrationSamples }));
+            grid.Add(("int4-block128-gptq", new() { Bits = 4, Granularity = Granularity.Block, BlockSize = 128, Method = QuantMethod.Gptq, Calibration = o.Calibration, CalibrationSamples = o.CalibrationSamples }));
         }
         else log?.Invoke("sweep: no --calibration, so no GPTQ variants (RTN only)");
         var folders = new List<string>();

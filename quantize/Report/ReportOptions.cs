@@ -46,6 +46,10 @@ public sealed record ReportOptions
     [Option("calibration", "Calibration text for the sweep's GPTQ variants (see `quantize --calibration`). Default none: the sweep is RTN only.")]
     public string? Calibration { get; init; }
 
+    /// <summary>Calibration samples for the sweep's GPTQ variants.</summary>
+    [Option("calibration_samples", "Samples read from --calibration for the sweep's GPTQ variants. Default 32; range 1..4096.")]
+    public int CalibrationSamples { get; init; } = 32;
+
     /// <summary>CI gate.</summary>
     [Option("max_delta_ppl", "Exit non-zero when any variant's perplexity is more than this many percent above the reference's (e.g. 3 = 3%). Default none (no gate).")]
     public double? MaxDeltaPpl { get; init; }
