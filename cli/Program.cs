@@ -24,6 +24,7 @@ static class Program
             GenerateCommand.Create(),
             ChatCommand.Create(),
             ServeCommand.Create(),
+            QuantizeCommand.Create(),
         };
         try
         {
