@@ -21,6 +21,7 @@ static class Program
             GenerateCommand.Create(),
             ChatCommand.Create(),
             ServeCommand.Create(),
+            EvaluateCommand.Create(),
         };
         try
         {

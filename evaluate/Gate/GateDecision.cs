@@ -40,7 +40,7 @@ public sealed record GateResult(GateVerdict Verdict, string Reason, Interval Win
         string reason;
         if (counts.Total == 0) (verdict, reason) = (GateVerdict.Inconclusive, "no judged matches (no shared questions, or every row was a judge error)");
         else if (judge.ErrorRate > options.MaxJudgeErrorRate)
-            (verdict, reason) = (GateVerdict.Inconclusive, Inv($"judge errors in {judge.ErrorRate:P1} of games, above the limit {options.MaxJudgeErrorRate:P1}: fix or rerun the judge"));
+            (verdict, reason) = (GateVerdict.Inconclusive, Inv($"judge errors in {100 * judge.ErrorRate:F1}% of games, above the limit {100 * options.MaxJudgeErrorRate:F1}%: fix or rerun the judge"));
         else if (w.Low >= threshold) (verdict, reason) = (GateVerdict.Pass, Inv($"the interval's low end {w.Low:F3} ≥ 0.5 − δ = {threshold:F3}"));
         else if (w.High < threshold) (verdict, reason) = (GateVerdict.Fail, Inv($"the interval's high end {w.High:F3} < 0.5 − δ = {threshold:F3}"));
         else (verdict, reason) = (GateVerdict.Inconclusive, Inv($"the interval [{w.Low:F3}, {w.High:F3}] contains 0.5 − δ = {threshold:F3}: more questions or a sharper judge are needed"));
@@ -62,7 +62,7 @@ public sealed record GateResult(GateVerdict Verdict, string Reason, Interval Win
     public string Label => Verdict.ToString().ToUpperInvariant();
 
     /// <summary>One line for the console.</summary>
-    public string Line => Inv($"{Label}: {Candidate} vs {Baseline}: win rate (ties half) {WinRate.Estimate:F3}, {Options.Confidence:P0} CI [{WinRate.Low:F3}, {WinRate.High:F3}], threshold 0.5 − δ = {Threshold:F3} ({Reason})");
+    public string Line => Inv($"{Label}: {Candidate} vs {Baseline}: win rate (ties half) {WinRate.Estimate:F3}, {100 * Options.Confidence:F0}% CI [{WinRate.Low:F3}, {WinRate.High:F3}], threshold 0.5 − δ = {Threshold:F3} ({Reason})");
 
     /// <summary>The Markdown summary (what $GITHUB_STEP_SUMMARY shows).</summary>
     public string Markdown()
@@ -70,7 +70,7 @@ public sealed record GateResult(GateVerdict Verdict, string Reason, Interval Win
         var sb = new StringBuilder();
         sb.AppendLine(Inv($"## Evaluation gate: **{Label}**"));
         sb.AppendLine();
-        sb.AppendLine(Inv($"`{Candidate}` (candidate) vs `{Baseline}` (baseline), judge `{JudgeName}`; margin δ = {Options.Margin:F3}, confidence {Options.Confidence:P0}."));
+        sb.AppendLine(Inv($"`{Candidate}` (candidate) vs `{Baseline}` (baseline), judge `{JudgeName}`; margin δ = {Options.Margin:F3}, confidence {100 * Options.Confidence:F0}%."));
         sb.AppendLine();
         sb.AppendLine(Inv($"{Reason}."));
         sb.AppendLine();
@@ -81,8 +81,8 @@ public sealed record GateResult(GateVerdict Verdict, string Reason, Interval Win
         sb.AppendLine(Inv($"| win rate (ties excluded), Wilson | {Wilson.Estimate:F3} [{Wilson.Low:F3}, {Wilson.High:F3}] |"));
         sb.AppendLine(Inv($"| sign test p (candidate better, one-sided) | {SignTestP:G3} |"));
         sb.AppendLine(Inv($"| length-controlled win rate | {LengthControlled.WinRate:F3} (raw {LengthControlled.RawWinRate:F3}) |"));
-        sb.AppendLine(Inv($"| judge position consistency | {Judge.Consistent:P1} |"));
-        sb.AppendLine(Inv($"| judge errors | {Judge.Errors} of {Judge.Games} games ({Judge.ErrorRate:P1}) |"));
+        sb.AppendLine(Inv($"| judge position consistency | {100 * Judge.Consistent:F1}% |"));
+        sb.AppendLine(Inv($"| judge errors | {Judge.Errors} of {Judge.Games} games ({100 * Judge.ErrorRate:F1}%) |"));
         if (Categories.Count > 1)
         {
             sb.AppendLine();

@@ -6,7 +6,7 @@ namespace Toolkit.Evaluate.Statistics;
 public sealed record Interval(double Estimate, double Low, double High, double Level)
 {
     /// <summary>"0.625 [0.512, 0.731] (95%)".</summary>
-    public override string ToString() => FormattableString.Invariant($"{Estimate:F3} [{Low:F3}, {High:F3}] ({Level:P0})");
+    public override string ToString() => FormattableString.Invariant($"{Estimate:F3} [{Low:F3}, {High:F3}] ({100 * Level:F0}%)");
 }
 
 /// <summary>
