@@ -34,7 +34,7 @@ public sealed class EndToEndTests(ITestOutputHelper output)
         config["chat_template"] = ChatTemplate.TinyPresetSource;
         File.WriteAllText(configPath, config.ToJsonString());
         var tokenizer = Tokenizer.FromFolder(tokFolder);
-        var shape = Presets.Get("tiny", vocabSize: 512) with { MaxPositionEmbeddings = 512 };
+        var shape = Presets.Get("tiny", vocabSize: 512) with { MaxPositionEmbeddings = 4096 };
         var folder = dir.File("onnx");
         var eos = new[] { tokenizer.TokenToId("<|im_end|>")!.Value, tokenizer.TokenToId("<|endoftext|>")!.Value };
         OnnxExporter.Export(new Decoder(DecoderWeights.Random(shape, 3)), folder, new ExportOptions(), new GenerationConfig { EosTokenIds = eos, PadTokenId = eos[1] }, tokFolder);
@@ -73,6 +73,8 @@ public sealed class EndToEndTests(ITestOutputHelper output)
         Assert.Equal(4, rows.Count);
         Assert.Equal(8, run.Counts.Games);
         var errors = run.Counts.Errors;
+        output.WriteLine($"first judge reply: {rows[0].G1Judgment}");
+        Assert.Equal(0, judge.TransportErrors);
         Assert.Equal(8 + errors + rows.Sum(r => CountRetries(r)), server.Stats.Completed);
         Assert.Contains(greedy[qs[0].Id].Turns[0], rows[0].G1UserPrompt);
         Assert.Equal("pair-math-v1", rows[0].Template);

@@ -21,9 +21,9 @@ public sealed class StatisticsOracleTests(ITestOutputHelper output)
         var p = delta.Select(d => Math.Clamp(Math.Round((0.55 + 0.3 * Math.Tanh(d / 300) + (rng.NextDouble() - 0.5) * 0.6) * 2) / 2, 0, 1)).ToArray();
         // 4) BT: three models, random games with ties, no model perfectly separated.
         string[] models = ["sft", "dpo", "simpo"];
-        double[] strength = [0, 0.6, 0.3];
+        double[] strength = [0, 1.5, 0.7];
         var rows = new List<PairJudgment>();
-        for (var q = 0; q < 90; q++)
+        for (var q = 0; q < 240; q++)
         {
             int a = rng.Next(3), b = (a + 1 + rng.Next(2)) % 3;
             Winner Game()
