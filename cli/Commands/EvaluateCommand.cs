@@ -9,7 +9,7 @@ using Toolkit.Evaluate.Questions;
 namespace Toolkit.Cli.Commands;
 
 /// <summary>
-/// `toolkit evaluate answer|judge|gate`: MT-Bench-style answers, judging (rule or LLM), win rates with intervals and a
+/// `toolkit evaluate answer|judge|gate|report`: MT-Bench-style answers, judging (rule or LLM), win rates with intervals and a
 /// three-valued CI gate. The words of each option are those of the option records in evaluate/ (AnswerOptions,
 /// ClientOptions, GateOptions).
 /// </summary>
@@ -20,6 +20,7 @@ static class EvaluateCommand
         EvaluateAnswerCommand.Create(),
         EvaluateJudgeCommand.Create(),
         EvaluateGateCommand.Create(),
+        EvaluateReportCommand.Create(),
     };
 
     /// <summary>Runs <paramref name="work"/> with a Spectre progress bar of <paramref name="total"/> steps (plain when output is redirected).</summary>
