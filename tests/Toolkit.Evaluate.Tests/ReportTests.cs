@@ -68,10 +68,10 @@ public sealed class ReportTests(ITestOutputHelper output)
         }
         Assert.Contains("Bradley–Terry", await page.Locator("figure.chart-ratings figcaption").InnerTextAsync());
 
-        // Ratings: three models, the stronger candidate above the weaker one.
+        // Ratings: three models, best first, in the order the Bradley–Terry fit gives.
         var ratings = await page.Locator("#ratings tr td:first-child").AllInnerTextsAsync();
-        Assert.Equal(3, ratings.Count);
-        Assert.True(ratings.ToList().IndexOf("dpo") < ratings.ToList().IndexOf("simpo"), string.Join(", ", ratings));
+        var fit = BradleyTerry.Fit(dpo.Concat(simpo).ToList(), anchor: "sft");
+        Assert.Equal(fit.OrderByDescending(kv => kv.Value).Select(kv => kv.Key), ratings);
 
         // Sample judgments show the judge's words as text (escaped, not markup).
         var sample = await page.Locator("#samples pre").First.InnerTextAsync();
