@@ -22,6 +22,7 @@ static class Program
             ("tokenizer", TokenizerBench.Run),
             ("decode", DecodeBench.Run),
             ("dpo", DpoStepBench.Run),
+            ("evaluate", EvaluateBench.Run),
         };
         foreach (var (name, run) in groups)
         {

@@ -25,6 +25,7 @@ static class Program
             ChatCommand.Create(),
             ServeCommand.Create(),
             QuantizeCommand.Create(),
+            EvaluateCommand.Create(),
         };
         try
         {

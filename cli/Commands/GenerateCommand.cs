@@ -10,7 +10,7 @@ namespace Toolkit.Cli.Commands;
 /// `toolkit generate --model DIR (--prompt TEXT ... | --prompts FILE.jsonl | prompts on stdin, one per line) [--out answers.jsonl] [search options]`:
 /// answers from ONNX Runtime, one JSON line per prompt in FastChat's model_answer layout (question_id, answer_id,
 /// model_id, choices[0].turns[0], tstamp) plus prompt, finish_reason and token counts. --out is written atomically.
-/// Input JSONL lines: {"prompt": ...}, or MT-Bench's {"question_id": ..., "turns": [...]} (the first turn is used).
+/// Input JSONL lines: {"prompt": ...}, or MT-Bench's {"question_id": ..., "turns": [one turn]}; a line with several turns is refused (`evaluate answer` answers those).
 /// </summary>
 static class GenerateCommand
 {
@@ -108,6 +108,8 @@ static class GenerateCommand
             {
                 throw new FormatException($"{file}:{lineNo}: {e.Message}. HINT: each line is {{\"prompt\": \"...\"}} or {{\"question_id\": 1, \"turns\": [\"...\"]}}");
             }
+            if (o["turns"] is JsonArray { Count: > 1 } many)
+                throw new FormatException($"{file}:{lineNo}: field \"turns\" has {many.Count} turns, and `generate` answers one prompt per line. HINT: answer multi-turn (MT-Bench) questions turn by turn with `toolkit evaluate answer --model DIR --questions {file} --out answers/NAME.jsonl`");
             var text = o["prompt"]?.GetValue<string>() ?? (o["turns"] as JsonArray)?.FirstOrDefault()?.GetValue<string>()
                 ?? throw new FormatException($"{file}:{lineNo}: no \"prompt\" string and no \"turns\" list. HINT: each line is {{\"prompt\": \"...\"}} or {{\"question_id\": 1, \"turns\": [\"...\"]}}");
             items.Add((o["question_id"]?.DeepClone() ?? o["id"]?.DeepClone() ?? JsonValue.Create(before + items.Count + 1), text));
