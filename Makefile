@@ -4,7 +4,7 @@
 SHELL        := /bin/bash
 BUILD        := build
 CONFIG       := Release
-APT_PKGS     := libtorch-dev libopenblas0-pthread cmake g++ make
+APT_PKGS     := libtorch-dev libopenblas0-pthread cmake g++ make patchelf
 # independent oracles for tests and baselines for benchmarks: Debian's python3-torch (same libtorch 1.13), python3-onnx (onnx.checker); python3-scipy / python3-sklearn (evaluator statistics)
 TEST_PKGS    := python3-torch python3-numpy python3-onnx python3-scipy python3-sklearn
 # npm packages used as independent oracles by tests (tokenizers, chat templates); fetched, never committed.
@@ -14,7 +14,7 @@ DOTNET_FLAGS := -c $(CONFIG) --nologo -v quiet -clp:ErrorsOnly
 TEST_FILTER  ?=
 ONLY         ?=
 
-.PHONY: demo test bench test-apt setup apt native oracles dotnet clean
+.PHONY: demo test bench test-apt setup apt native oracles dotnet torchsharp clean
 
 demo: setup
 	./toolkit demo
@@ -28,7 +28,7 @@ bench: setup test-apt oracles
 	mkdir -p benchmarks/results
 	dotnet run --project benchmarks/Toolkit.Benchmarks.csproj -c $(CONFIG) --no-build -- --out benchmarks/results/latest.jsonl $(if $(ONLY),--only $(ONLY))
 
-setup: apt native dotnet
+setup: apt native dotnet torchsharp
 
 # 1) Debian packages (libtorch, OpenBLAS: without it fp32 GEMM runs on reference BLAS, ~30x slower; the native toolchain; node).
 apt: $(BUILD)/.apt
@@ -53,6 +53,16 @@ native: $(BUILD)/native/libtk_torch.so
 $(BUILD)/native/libtk_torch.so: $(wildcard train/native/*.cpp train/native/*.h train/native/CMakeLists.txt)
 	cmake -S train/native -B $(BUILD)/native-obj -DCMAKE_BUILD_TYPE=Release -DCMAKE_LIBRARY_OUTPUT_DIRECTORY=$(abspath $(BUILD)/native) >/dev/null
 	cmake --build $(BUILD)/native-obj -j 2
+
+# 3b) TorchSharp's natives in one shared folder, build/torchsharp (no bin/ folder carries them): hard links to
+# libtorch-cpu-linux-x64 2.10.0 in the NuGet cache and a copy of TorchSharp 0.107.0's libLibTorchSharp.so, patched only
+# where the loader refuses it (libstdc++ older than GCC 13, e.g. Debian 12; see README and train/TorchCompat/install.sh).
+NUGET_DIR := $(or $(NUGET_PACKAGES),$(HOME)/.nuget/packages)
+torchsharp: $(BUILD)/torchsharp/libLibTorchSharp.so
+$(BUILD)/torchsharp/libLibTorchSharp.so: train/TorchCompat/install.sh train/TorchCompat/weak_verneed.c train/TorchCompat/ios_base_library_init.cpp Directory.Packages.props
+	[ -f $(NUGET_DIR)/torchsharp/0.107.0/runtimes/linux-x64/native/libLibTorchSharp.so ] || dotnet restore train/Toolkit.Train.csproj --nologo -v quiet
+	train/TorchCompat/install.sh $(NUGET_DIR) $(BUILD)/torchsharp
+	@touch $@
 
 # 4) The solution.
 dotnet:

@@ -10,7 +10,7 @@ namespace Toolkit.Train.Tests.Training;
 public class CliKillResumeTests
 {
     /// <summary>toolkit.dll: $TOOLKIT_CLI, else the newest build under the repository or beside this test's artifacts folder.</summary>
-    static string Cli()
+    internal static string Cli()
     {
         if (Environment.GetEnvironmentVariable("TOOLKIT_CLI") is { Length: > 0 } env) return env;
         var here = Path.GetDirectoryName(typeof(CliKillResumeTests).Assembly.Location)!;
