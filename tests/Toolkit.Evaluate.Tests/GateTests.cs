@@ -73,6 +73,7 @@ public sealed class GateTests
         Assert.StartsWith("## Evaluation gate: **FAIL**", md);
         Assert.Contains("| wins / losses / ties |", md);
         Assert.Contains("| math |", md);
+        Assert.StartsWith("<?xml version=\"1.0\" encoding=\"utf-8\"?>", fail.JUnit());
         var suite = XDocument.Parse(fail.JUnit()).Root!.Element("testsuite")!;
         Assert.Equal("1", suite.Attribute("failures")!.Value);
         Assert.NotNull(suite.Element("testcase")!.Element("failure"));
