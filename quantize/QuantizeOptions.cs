@@ -20,8 +20,8 @@ public sealed record QuantizeOptions
 
     /// <summary>Scale sharing.</summary>
     [Option("granularity", "tensor (default: the design card's per-tensor scaling, one scale per weight matrix), channel (one per output channel) or block (one per --block-size input features of each output channel). " +
-        "Per-tensor costs accuracy: one outlier sets the step for the whole matrix. On the demo model (`quantize report --sweep`), int8 per-tensor lost noticeably more perplexity than per-channel, and int4 per-tensor collapses; use channel for int8 and block 32 for int4. " +
-        "With --format matmulnbits, channel and tensor become one block per row of the next power of two ≥ K (tensor: the same scale in every row).")]
+        "Per-tensor costs accuracy: one outlier sets the step for the whole matrix. Measured by `quantize report --sweep` on the tiny preset (random weights, 582 held-out tokens): int8 per-tensor mean KL 5.9e-5 nats and top-1 agreement 94.5% against 3.2e-5 and 97.1% per-channel; int4 per-tensor KL 1.3e-2, top-1 38.5%, greedy match 0/4 against 4.0e-3, 62.5%, 3/4 at block 32. Use channel for int8 and block 32 (or GPTQ) for int4. " +
+        "With --format matmulnbits, channel and tensor are written as blocks of min(256, next power of two ≥ K) whose scale repeats along the row (MatMulNBits takes blocks of 16..256 only)")]
     public Granularity Granularity { get; init; } = Granularity.Tensor;
 
     /// <summary>Block size for block granularity.</summary>

@@ -140,6 +140,7 @@ public static class QuantReport
         double prefill = 0, decode = 0;
         long prefillTokens = 0, decodeSteps = 0;
         var seqs = new List<int[]>();
+        Warmup(model, prompts[0]);   // first-run allocations and kernel set-up stay out of the timings
         foreach (var p in prompts)
         {
             using var gp = new GenAi.GeneratorParams(model);
@@ -159,6 +160,15 @@ public static class QuantReport
         }
         var peak = Rss("VmHWM:") - baseline;
         return new GenRun(seqs, load, prefillTokens / Math.Max(prefill, 1e-9), decodeSteps / Math.Max(decode, 1e-9), Math.Max(0, peak));
+    }
+
+    static void Warmup(GenAi.Model model, int[] prompt)
+    {
+        using var gp = new GenAi.GeneratorParams(model);
+        gp.SetSearchOption("max_length", prompt.Length + 2);
+        using var g = new GenAi.Generator(model, gp);
+        g.AppendTokens(prompt);
+        while (!g.IsDone()) g.GenerateNextToken();
     }
 
     static ReportRow Row(string name, string scheme, string folder, double ppl, double refPpl, double kl, double top1, double match, GenRun gen) =>
