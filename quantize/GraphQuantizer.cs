@@ -6,8 +6,9 @@ namespace Toolkit.Quantize;
 
 /// <summary>
 /// Rewrites the MatMul weights of a loaded ONNX model in place. A candidate is a MatMul whose B is a 2-D float / float16
-/// initializer (K, N), or a Gemm with transB = 1 whose B is an (N, K) initializer (the shared tied-embedding form, where
-/// the same matrix also feeds the embedding Gather). Each candidate is either:
+/// initializer (K, N), a MatMul whose B is Transpose(perm 1,0) of an (N, K) initializer (how `toolkit export` stores a
+/// tied embedding once: the same matrix feeds the embedding Gather), or a Gemm with transB = 1 whose B is an (N, K)
+/// initializer. Each candidate is either:
 /// <list type="number">
 /// <item>kept (an --exclude pattern or the --keep-sensitive preset matched): its node and weight stay byte for byte;</item>
 /// <item>replaced by com.microsoft.MatMulNBits over packed weights (<see cref="MatMulNBitsWeights"/>), same node name and
@@ -20,8 +21,9 @@ static class GraphQuantizer
 {
     static readonly Regex Attention = new(@"(^|[./])(q_proj|k_proj|v_proj|o_proj|qkv_proj)([./]|$)", RegexOptions.CultureInvariant);
 
-    /// <summary>One candidate weight: its node, the initializer, and the (N, K) orientation.</summary>
-    sealed record Candidate(NodeProto Node, TensorProto Weight, int N, int K, bool RowsAreOutputs);
+    /// <summary>One candidate weight: its node, the initializer, and the (N, K) orientation.
+    /// <paramref name="Transpose"/>: the Transpose node between the weight and a MatMul, when the weight reaches it so.</summary>
+    sealed record Candidate(NodeProto Node, TensorProto Weight, int N, int K, bool RowsAreOutputs, NodeProto? Transpose = null);
 
     /// <summary>Quantizes <paramref name="model"/> (modified in place); <paramref name="rounding"/> maps a candidate's (N, K) fp32 weight to its codes.</summary>
     public static List<NodeRecord> Run(ModelProto model, QuantizeOptions o, Func<string, float[], int, int, QuantizedMatrix> rounding)
@@ -29,6 +31,7 @@ static class GraphQuantizer
         var g = model.Graph;
         var inits = g.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
         var consumers = g.Node.SelectMany(n => n.Input).Where(i => i.Length > 0).GroupBy(i => i, StringComparer.Ordinal).ToDictionary(x => x.Key, x => x.Count(), StringComparer.Ordinal);
+        var producers = g.Node.SelectMany(n => n.Output.Select(o => (o, n))).GroupBy(x => x.o, StringComparer.Ordinal).ToDictionary(x => x.Key, x => x.First().n, StringComparer.Ordinal);
         var gathered = g.Node.Where(n => n.OpType == "Gather").Select(n => n.Input[0]).ToHashSet(StringComparer.Ordinal);
         var patterns = o.Exclude.Select(p => (p, new Regex("^" + Regex.Escape(p).Replace(@"\*", ".*").Replace(@"\?", ".") + "$", RegexOptions.CultureInvariant))).ToList();
         var records = new List<NodeRecord>();
@@ -36,7 +39,7 @@ static class GraphQuantizer
 
         foreach (var node in g.Node.ToList())
         {
-            if (Find(node, inits) is not { } c) continue;
+            if (Find(node, inits, producers) is not { } c) continue;
             var opBefore = node.OpType;
             // 1) kept?
             string? reason = patterns.FirstOrDefault(p => p.Item2.IsMatch(node.Name) || p.Item2.IsMatch(c.Weight.Name)).p is { } pat ? $"--exclude {pat}" : null;
@@ -67,6 +70,7 @@ static class GraphQuantizer
             // 3) write it into the graph
             string opAfter;
             int storedBlock;
+            var weightStillRead = false;   // a shared Transpose of the weight keeps reading it
             if (o.Format == QuantFormat.MatMulNBits)
             {
                 var p = MatMulNBitsWeights.Pack(q);
@@ -95,6 +99,11 @@ static class GraphQuantizer
                 nb.Attribute.Add(OnnxGraph.Attr("block_size", (long)p.BlockSize));
                 if (o.AccuracyLevel > 0) nb.Attribute.Add(OnnxGraph.Attr("accuracy_level", (long)o.AccuracyLevel));
                 g.Node[g.Node.IndexOf(node)] = nb;
+                if (c.Transpose is { } t)
+                {
+                    if (--consumers[t.Output[0]] == 0) g.Node.Remove(t);   // the head's Transpose has no reader left (the weight keeps its Gather)
+                    else weightStillRead = true;                             // another node reads the Transpose, so the weight too
+                }
                 opAfter = "MatMulNBits";
             }
             else
@@ -105,13 +114,35 @@ static class GraphQuantizer
                 dqNode.Input.AddRange(dq.Inputs);
                 dqNode.Output.Add(stem + "_dq");
                 dqNode.Attribute.AddRange(dq.Attributes);
-                g.Node.Insert(g.Node.IndexOf(node), dqNode);
-                node.Input[1] = stem + "_dq";
+                if (c.Transpose is { } tp && consumers[tp.Output[0]] == 1)
+                {
+                    // (N, K) dequantized weight → the existing Transpose → (K, N) for the MatMul
+                    g.Node.Insert(g.Node.IndexOf(tp), dqNode);
+                    tp.Input[0] = stem + "_dq";
+                }
+                else if (c.Transpose is { } shared)
+                {
+                    // another node reads the Transpose: this MatMul gets a Transpose of its own over the dequantized weight
+                    var own = new NodeProto { Name = node.Name + "/Transpose", OpType = "Transpose" };
+                    own.Input.Add(stem + "_dq");
+                    own.Output.Add(stem + "_dq_t");
+                    own.Attribute.AddRange(shared.Attribute);
+                    g.Node.Insert(g.Node.IndexOf(node), dqNode);
+                    g.Node.Insert(g.Node.IndexOf(node), own);
+                    node.Input[1] = stem + "_dq_t";
+                    consumers[shared.Output[0]]--;
+                    weightStillRead = true;
+                }
+                else
+                {
+                    g.Node.Insert(g.Node.IndexOf(node), dqNode);
+                    node.Input[1] = stem + "_dq";
+                }
                 storedBlock = q.GroupSize;
                 opAfter = "DequantizeLinear+" + opBefore;
             }
             records.Add(new NodeRecord(node.Name, c.Weight.Name, opBefore, opAfter, c.N, c.K, "quantized", null, o.Bits, o.Granularity, storedBlock, maxErr, maxRatio));
-            if (--consumers[c.Weight.Name] == 0) g.Initializer.Remove(c.Weight);
+            if (!weightStillRead && --consumers[c.Weight.Name] == 0) g.Initializer.Remove(c.Weight);
         }
 
         if (records.All(r => r.Action != "quantized"))
@@ -123,9 +154,15 @@ static class GraphQuantizer
     }
 
     /// <summary>The candidate <paramref name="node"/> is, or null.</summary>
-    static Candidate? Find(NodeProto node, Dictionary<string, TensorProto> inits)
+    static Candidate? Find(NodeProto node, Dictionary<string, TensorProto> inits, Dictionary<string, NodeProto> producers)
     {
-        if (node.Domain.Length > 0 || node.Input.Count < 2 || !inits.TryGetValue(node.Input[1], out var w) || w.Dims.Count != 2) return null;
+        if (node.Domain.Length > 0 || node.Input.Count < 2) return null;
+        if (node.OpType == "MatMul" && producers.TryGetValue(node.Input[1], out var t) && t.OpType == "Transpose" && t.Domain.Length == 0
+            && inits.TryGetValue(t.Input[0], out var tw) && tw.Dims.Count == 2
+            && (DataType)tw.DataType is DataType.Float or DataType.Float16
+            && (t.Attribute.FirstOrDefault(a => a.Name == "perm")?.Ints.ToArray() ?? [1, 0]) is [1, 0])
+            return new Candidate(node, tw, (int)tw.Dims[0], (int)tw.Dims[1], RowsAreOutputs: true, Transpose: t);
+        if (!inits.TryGetValue(node.Input[1], out var w) || w.Dims.Count != 2) return null;
         if ((DataType)w.DataType is not (DataType.Float or DataType.Float16)) return null;
         if (node.OpType == "MatMul") return new Candidate(node, w, (int)w.Dims[1], (int)w.Dims[0], RowsAreOutputs: false);
         if (node.OpType != "Gemm") return null;

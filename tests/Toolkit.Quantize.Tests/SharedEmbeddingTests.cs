@@ -18,7 +18,15 @@ public sealed class SharedEmbeddingTests(ITestOutputHelper output) : IDisposable
     public void Dispose() => dir.Dispose();
 
     [Fact]
-    public void Shared_embedding_gemm_head_is_quantized_and_the_gather_keeps_fp32()
+    public void Shared_embedding_gemm_head_is_quantized_and_the_gather_keeps_fp32() => Check(transposeHead: false, QuantFormat.MatMulNBits);
+
+    /// <summary>`toolkit export`'s form: the head is MatMul(h, Transpose(W)) over the Gather's own initializer.</summary>
+    [Theory]
+    [InlineData(QuantFormat.MatMulNBits)]
+    [InlineData(QuantFormat.Qdq)]
+    public void Shared_embedding_transposed_matmul_head_is_quantized_and_the_gather_keeps_fp32(QuantFormat format) => Check(transposeHead: true, format);
+
+    void Check(bool transposeHead, QuantFormat format)
     {
         const int v = 64, e = 32, t = 5;
         var w = Harness.RandomWeights(v * e, seed: 21);
@@ -27,16 +35,18 @@ public sealed class SharedEmbeddingTests(ITestOutputHelper output) : IDisposable
         g.Input("attention_mask", DataType.Int64, 1, t);
         var emb = g.Initializer("model.embed_tokens.weight", w, v, e);
         var h = g.Reshape(g.Gather(emb, ids), -1, e);                                           // (T, E)
-        var logits = g.Op("Gemm", [h, emb], OnnxGraph.Attr("transB", 1L));                       // (T, V)
+        var logits = transposeHead ? g.MatMul(h, g.Transpose(emb, 1, 0))                      // (T, V)
+                                   : g.Op("Gemm", [h, emb], OnnxGraph.Attr("transB", 1L));
         g.Output(g.Reshape(logits, 1, t, v), "logits", DataType.Float, 1, t, v);
         var src = dir.Sub("src");
         Directory.CreateDirectory(src);
         OnnxModelWriter.Save(g.ToModel(), Path.Combine(src, "model.onnx"));
         File.WriteAllText(Path.Combine(src, GenAiConfig.FileName), "{}");
 
-        var result = Quantizer.Run(new QuantizeOptions { Model = src, Out = dir.Sub("q"), Bits = 4, Granularity = Granularity.Block, BlockSize = 16, AccuracyLevel = 0 });
+        var result = Quantizer.Run(new QuantizeOptions { Model = src, Out = dir.Sub("q"), Bits = 4, Granularity = Granularity.Block, BlockSize = 16, AccuracyLevel = 0, Format = format });
         var node = Assert.Single(result.Manifest.Nodes);
-        Assert.Equal(("Gemm", "MatMulNBits", v, e), (node.OpBefore, node.OpAfter, node.N, node.K));
+        var before = transposeHead ? "MatMul" : "Gemm";
+        Assert.Equal((before, format == QuantFormat.MatMulNBits ? "MatMulNBits" : "DequantizeLinear+" + before, v, e, "quantized"), (node.OpBefore, node.OpAfter, node.N, node.K, node.Action));
         var model = OnnxModelReader.Load(Path.Combine(result.Folder, "model.onnx"));
         Assert.Equal(w.SelectMany(BitConverter.GetBytes).ToArray(), model.Graph.Initializer.Single(x => x.Name == "model.embed_tokens.weight").RawData.ToByteArray());
 
@@ -55,7 +65,7 @@ public sealed class SharedEmbeddingTests(ITestOutputHelper output) : IDisposable
                 for (var k = 0; k < e; k++) s += (double)w[tokens[i] * e + k] * d[j * e + k];
                 worst = Math.Max(worst, Math.Abs(got[i * v + j] - s));
             }
-        output.WriteLine($"shared embedding, Gemm head → MatMulNBits int4 block 16: max |ORT − fp32 rows · dequant(W)ᵀ| = {worst:E2}");
+        output.WriteLine($"shared embedding, {before} head → {format} int4 block 16: max |ORT − fp32 rows · dequant(W)ᵀ| = {worst:E2}");
         Assert.True(worst < 1e-5, $"{worst:E2}");
     }
 }
