@@ -1,7 +1,7 @@
 using System.ClientModel;
 using Microsoft.Extensions.AI;
 using OpenAI;
-using Toolkit.Runtime.Server;
+using Toolkit.Runtime.Generation;
 
 namespace Toolkit.Evaluate.Clients;
 
@@ -10,10 +10,8 @@ namespace Toolkit.Evaluate.Clients;
 /// <list type="bullet">
 /// <item>an http(s) URL → an OpenAI-compatible endpoint through Microsoft.Extensions.AI.OpenAI (key from the
 /// environment variable <see cref="ClientOptions.ApiKeyEnv"/>), wrapped in <see cref="ResilientChatClient"/>;</item>
-/// <item>a folder → a local ONNX model. Until the runtime's own <c>LocalChatClient</c> (issue 10) lands, this starts
-/// the in-process OpenAI-compatible server (<see cref="ChatServer"/>) on 127.0.0.1 with a free port and talks to it
-/// through the same OpenAI client; disposing the returned client stops the server. MERGE: replace the body of
-/// <see cref="OpenFolderAsync"/> with <c>new LocalChatClient(folder)</c>.</item>
+/// <item>a folder → a local ONNX model on ORT-GenAI through the runtime's <see cref="LocalChatClient"/>; disposing the
+/// returned client unloads the model.</item>
 /// </list>
 /// </summary>
 public static class ChatClients
@@ -49,31 +47,16 @@ public static class ChatClients
         return new ResilientChatClient(openai.GetChatClient(name).AsIChatClient(), options);
     }
 
-    /// <summary>A local ONNX model folder, served in-process on loopback (see the class remarks).</summary>
-    public static async Task<IChatClient> OpenFolderAsync(string folder, ClientOptions options, CancellationToken cancel = default)
+    /// <summary>
+    /// A local ONNX model folder on ONNX Runtime GenAI through the runtime's <see cref="LocalChatClient"/> (our chat
+    /// template, stop strings; thread-safe), checked first as `serve` checks it (genai_config.json against the graph),
+    /// and wrapped in <see cref="ResilientChatClient"/> for the same bounded concurrency as an endpoint.
+    /// </summary>
+    public static Task<IChatClient> OpenFolderAsync(string folder, ClientOptions options, CancellationToken cancel = default)
     {
-        var key = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
-        var server = await ChatServer.StartAsync(new ServeOptions { Model = folder, Port = 0, ApiKey = key, MaxConcurrency = options.MaxConcurrency, MaxQueue = 1024 },
-            log: _ => { }, cancel: cancel);
-        try
-        {
-            var inner = await OpenEndpointAsync(new Uri(server.BaseAddress, "v1"), key, options with { ModelName = server.ModelName }, cancel);
-            return new ServerChatClient(inner, server);
-        }
-        catch
-        {
-            await server.DisposeAsync();
-            throw;
-        }
-    }
-
-    /// <summary>A client that owns the in-process server behind it.</summary>
-    sealed class ServerChatClient(IChatClient inner, ChatServer server) : DelegatingChatClient(inner)
-    {
-        protected override void Dispose(bool disposing)
-        {
-            base.Dispose(disposing);
-            if (disposing) server.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        }
+        cancel.ThrowIfCancellationRequested();
+        Toolkit.Core.Onnx.GenAiGraphCheck.Validate(folder);
+        IChatClient local = new LocalChatClient(folder, new DecodingSettings());
+        return Task.FromResult<IChatClient>(new ResilientChatClient(local, options));
     }
 }
