@@ -8,7 +8,7 @@ namespace Toolkit.Train.Training;
 /// Decides <c>--bf16 auto</c> for this CPU: bf16 autocast pays only where bf16 GEMM beats fp32 GEMM. Sapphire Rapids
 /// (amx_bf16) runs it several × faster; an AVX2-only AMD EPYC runs it 20–150× slower (DESIGN.md, "Two CPU kinds"); Zen 4
 /// (avx512_bf16 without AMX) is a third kind, so the CPU flags are only a precondition and a short measurement decides:
-/// a 512×512×512 matmul in float32 and in bfloat16 (no RNG drawn, ~0.1–0.5 s), measured once per process and cached.
+/// a 512×512×512 matmul in float32 and in bfloat16, alternating (no RNG drawn, ~0.3–0.6 s), measured once per process and cached.
 /// The only tensor work in this file is that measurement.
 /// </summary>
 public static class Bf16Policy
@@ -59,36 +59,57 @@ public static class Bf16Policy
         return (m.BfFaster, string.Create(CultureInfo.InvariantCulture, $"bf16: {(m.BfFaster ? "on" : "off")} (--bf16 auto: {why}): {m.Describe()}"));
     }
 
-    /// <summary>Measures fp32 and bf16 n×n×n matmul rates: one warm-up each, then the best of 3 timed runs of ≥ 30 ms.</summary>
+    /// <summary>
+    /// Measures fp32 and bf16 n×n×n matmul rates: one warm-up each, then 5 rounds that alternate a ≥ 30 ms fp32 run and a
+    /// ≥ 30 ms bf16 run (so load from other processes hits both alike); each rate is its best round.
+    /// </summary>
     public static Measurement Measure(long n)
     {
         var (cpu, flags) = CpuInfo();
-        return new Measurement(Gflops(n, ScalarType.Float32), Gflops(n, ScalarType.BFloat16), cpu, flags, n);
-    }
-
-    static double Gflops(long n, ScalarType dtype)
-    {
         using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
-        var a = torch.full([n, n], 0.5, dtype);                                 // (n, n)
-        var b = torch.full([n, n], 0.25, dtype);                                // (n, n)
+        var fp32 = new Gemm(n, ScalarType.Float32);
+        var bf16 = new Gemm(n, ScalarType.BFloat16);
+        double bestFp32 = 0, bestBf16 = 0;
+        for (var r = 0; r < 5; r++)
+        {
+            bestFp32 = Math.Max(bestFp32, fp32.Round());
+            bestBf16 = Math.Max(bestBf16, bf16.Round());
+        }
+        return new Measurement(bestFp32, bestBf16, cpu, flags, n);
+    }
+
+    /// <summary>One dtype's operands (inside the caller's dispose scope) and its timed rounds.</summary>
+    sealed class Gemm
+    {
+        readonly long n;
+        readonly Tensor a, b;                                                    // (n, n) each
+        readonly int inner;
+
+        public Gemm(long n, ScalarType dtype)
+        {
+            this.n = n;
+            a = torch.full([n, n], 0.5, dtype);
+            b = torch.full([n, n], 0.25, dtype);
+            Once();                                                              // warm-up: threads, packing buffers
+            var sw = Stopwatch.StartNew();
+            Once();
+            inner = Math.Clamp((int)(0.03 / Math.Max(sw.Elapsed.TotalSeconds, 1e-6)), 1, 64);
+        }
+
         void Once()
         {
             using var s = torch.NewDisposeScope();
             a.matmul(b);
         }
-        Once();                                                                  // warm-up: threads, packing buffers
-        var sw = Stopwatch.StartNew();
-        Once();
-        var inner = Math.Clamp((int)(0.03 / Math.Max(sw.Elapsed.TotalSeconds, 1e-6)), 1, 64);
-        var best = 0.0;
-        for (var r = 0; r < 3; r++)
+
+        /// <summary>GFLOP/s of one round of <c>inner</c> matmuls.</summary>
+        public double Round()
         {
-            sw.Restart();
+            var sw = Stopwatch.StartNew();
             for (var i = 0; i < inner; i++) Once();
-            best = Math.Max(best, 2.0 * n * n * n * inner / sw.Elapsed.TotalSeconds / 1e9);
+            return 2.0 * n * n * n * inner / sw.Elapsed.TotalSeconds / 1e9;
         }
-        return best;
     }
 
     /// <summary>The model name and the bf16 flags (amx_bf16, avx512_bf16) of the first CPU in /proc/cpuinfo.</summary>

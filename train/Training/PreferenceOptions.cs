@@ -46,7 +46,7 @@ public sealed record PreferenceOptions : TrainOptions
 
     /// <summary>Sum or mean of log-probs.</summary>
     [Option("logprob_reduction", "sum or mean of the completion log-probs. Default: each loss's paper (sum for DPO/hinge/robust/KTO, mean for SimPO/ORPO; IPO's loss is always mean). mean with sigmoid is length-normalized DPO (TRL sigmoid_norm).")]
-    public string? LogprobReduction { get; init; }
+    public LogProbReduction? LogprobReduction { get; init; }
 
     /// <summary>Separate reference checkpoint.</summary>
     [Option("ref_model", "Reference checkpoint folder. Default: the starting model itself (--model, or --preset with --seed), kept as a frozen copy. Not read by simpo and orpo (no reference).")]
@@ -101,13 +101,7 @@ public sealed record PreferenceOptions : TrainOptions
             types.Add(Losses.LossType.Sft);
             weights.Add(alpha);
         }
-        LogProbReduction? reduction = LogprobReduction switch
-        {
-            null => null,
-            "sum" => LogProbReduction.Sum,
-            "mean" => LogProbReduction.Mean,
-            _ => throw new ArgumentException($"logprob_reduction '{LogprobReduction}': use sum or mean (or leave it unset for each loss's paper default)"),
-        };
+        var reduction = LogprobReduction;
         return new LossOptions
         {
             Losses = types, Weights = weights, Beta = Beta, LabelSmoothing = LabelSmoothing, SimpoGamma = SimpoGamma,

@@ -108,4 +108,15 @@ public class ScheduleAndConfigTests
         Assert.Contains("lr_scheduler_type: linear", yaml);
         Assert.Equal(o, ConfigFile.Apply(new SftOptions(), Yaml(yaml)));
     }
+
+    [Fact]
+    public void Preference_enum_options_refuse_a_typo_with_the_valid_values()
+    {
+        var e = Assert.Throws<ArgumentException>(() => ConfigFile.Apply(PreferenceOptions.For("dpo"), Yaml("logprob_reduction: avg\n")));
+        Assert.Contains("sum, mean", e.Message);
+        Assert.Equal(Toolkit.Train.Losses.LogProbReduction.Mean,
+            ConfigFile.Apply(PreferenceOptions.For("dpo"), Yaml("logprob_reduction: mean\n")).ToLossOptions().Reduction);
+        var loss = PreferenceOptions.For("dpo") with { LossType = "sigmoid,sfft" };
+        Assert.Contains("use sigmoid, robust, hinge, ipo, simpo, orpo, kto or sft", Assert.Throws<ArgumentException>(() => loss.ToLossOptions()).Message);
+    }
 }
