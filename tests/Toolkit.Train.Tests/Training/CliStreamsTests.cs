@@ -46,6 +46,7 @@ public sealed class CliStreamsTests
     public void A_template_that_recurses_for_ever_is_one_error_line_on_stderr_naming_the_file()
     {
         var dir = Directory.CreateTempSubdirectory("tk-cli-tpl-").FullName;
+        File.Copy(Path.Combine(TrainKit.TokenizerDir, "tokenizer.json"), Path.Combine(dir, "tokenizer.json"));   // a real folder: the template is the hostile part
         var config = Path.Combine(dir, "tokenizer_config.json");
         File.WriteAllText(config, new JsonObject { ["chat_template"] = "{% macro f(n) %}{{ f(n+1) }}{% endmacro %}{{ f(0) }}" }.ToJsonString());
         var r = Run("""[{"role": "user", "content": "hi"}]""", "template", "--tokenizer", dir);
