@@ -103,8 +103,10 @@ public static class OnnxExporter
                 NumHiddenLayers = c.NumHiddenLayers,
                 HeadSize = c.HeadDim,
                 // ORT-GenAI, when intra_op_num_threads is absent, takes half the hardware threads (1 on a 2-vCPU
-                // machine: half speed); 0 hands the choice to ONNX Runtime, whose default is one thread per physical
-                // core, on whatever machine loads the folder (no machine-specific count written here)
+                // machine: half speed); 0 hands the choice to ONNX Runtime (one thread per physical core as it
+                // detects them) on whatever machine loads the folder: no machine-specific count written here. On the
+                // 2-vCPU VMs here ONNX Runtime 1.31 also picks one thread, so the toolkit's loader (runtime/Generation
+                // Model) reads 0 as one thread per logical processor.
                 SessionOptions = new Dictionary<string, object>
                 {
                     ["log_id"] = "onnxruntime-genai", ["intra_op_num_threads"] = 0, ["provider_options"] = Array.Empty<object>(),

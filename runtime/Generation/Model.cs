@@ -43,9 +43,9 @@ public sealed class Model : IDisposable
     /// <summary>Loads the folder (a directory holding genai_config.json, or the config file itself).</summary>
     /// <param name="folder">The model folder.</param>
     /// <param name="intraOpThreads">
-    /// Threads inside one op; null = session_options.intra_op_num_threads of genai_config.json (when absent,
-    /// ORT-GenAI would take half the hardware threads; folders this toolkit exports set 0 = ONNX Runtime's default,
-    /// one per physical core). Applied with <c>Config.Overlay</c>, the folder is not changed.
+    /// Threads inside one op; null = session_options.intra_op_num_threads of genai_config.json when it is &gt; 0, else
+    /// one per logical processor (ORT-GenAI alone would take half the hardware threads). Applied with
+    /// <c>Config.Overlay</c>, the folder is not changed.
     /// </param>
     /// <param name="device">Execution provider; <see cref="Device.Cuda"/> needs ORT-GenAI's CUDA build.</param>
     /// <exception cref="GenerationException">The folder does not load (message names the file and what to do).</exception>
@@ -59,7 +59,11 @@ public sealed class Model : IDisposable
         var onnx = Path.Combine(Folder, Config.Decoder.Filename);
         ModelFiles.Check(onnx);
         IsGroupQueryAttention = GraphOps.Scan(onnx).Contains("com.microsoft.GroupQueryAttention");
-        Native = Load(Folder, intraOpThreads, device);
+        // ORT-GenAI runs a folder without intra_op_num_threads on half the hardware threads, and ONNX Runtime 1.31's own
+        // default (0) chose one thread on the 2-vCPU machines here (measured, ThreadSettingTests): left to either, a
+        // 2-core machine decodes at about half speed. So 0 or absent means one thread per logical processor here.
+        var folderThreads = Config.Decoder.SessionOptions.TryGetValue("intra_op_num_threads", out var ft) ? Convert.ToInt32(ft, System.Globalization.CultureInfo.InvariantCulture) : 0;
+        Native = Load(Folder, intraOpThreads ?? (folderThreads > 0 ? null : Environment.ProcessorCount), device);
         EosTokenIds = Config.EosTokenIds;
         PadTokenId = Config.PadTokenId ?? (EosTokenIds.Count > 0 ? EosTokenIds[0] : 0);
         DefaultSearch = SearchOptions.FromConfig(Config.Search);
