@@ -40,6 +40,9 @@ public sealed record QuantizationManifest(string Tool, string Source, int Bits, 
     QuantFormat Format, int? AccuracyLevel, QuantMethod Method, string? Calibration, IReadOnlyList<string> Exclude, KeepSensitive KeepSensitive,
     long SourceBytes, long OutputBytes, IReadOnlyList<NodeRecord> Nodes)
 {
+    /// <summary>--dtype fp16: the initializers stored as float16 behind a Cast (empty with fp32).</summary>
+    public IReadOnlyList<string> Fp16Weights { get; init; } = [];
+
     /// <summary>The file name in a quantized folder.</summary>
     public const string FileName = "quantization.json";
 

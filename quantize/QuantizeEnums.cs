@@ -39,3 +39,12 @@ public enum QuantMethod
     /// <summary>GPTQ (Frantar et al. 2022, Algorithm 1): column-by-column rounding with the error pushed onto the not-yet-quantized columns, weighted by the calibration inputs' Hessian X^T X.</summary>
     Gptq,
 }
+
+/// <summary>How the weights left unquantized (kept MatMul weights, embeddings) are stored.</summary>
+public enum UnquantizedDType
+{
+    /// <summary>As they are in the source (fp32).</summary>
+    Fp32,
+    /// <summary>Stored as float16, with a Cast to float in front of their readers: half the bytes on disk; the graph computes as before.</summary>
+    Fp16,
+}

@@ -48,6 +48,10 @@ public sealed record QuantizeOptions
     [Option("keep_sensitive", "none (default), head (keep the LM head; embeddings are never quantized, so a tied embedding stays whole) or head-and-attention (also q/k/v/o_proj).")]
     public KeepSensitive KeepSensitive { get; init; } = KeepSensitive.None;
 
+    /// <summary>Storage of the weights left unquantized.</summary>
+    [Option("dtype", "fp32 (default) or fp16: how the weights left unquantized (kept by --exclude / --keep-sensitive, and the embedding table) are stored. fp16 halves their bytes on disk; a Cast in front of them keeps the graph computing in fp32 (ONNX Runtime folds it at load, so memory is as with fp32). Norms and biases stay fp32.")]
+    public UnquantizedDType Dtype { get; init; } = UnquantizedDType.Fp32;
+
     /// <summary>Rounding method.</summary>
     [Option("method", "rtn (default: round to nearest) or gptq (needs --calibration; error-compensating rounding, Frantar et al. 2022).")]
     public QuantMethod Method { get; init; } = QuantMethod.Rtn;

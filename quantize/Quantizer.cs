@@ -55,6 +55,12 @@ public static class Quantizer
         var quantized = records.Count(r => r.Action == "quantized");
         if (quantized == 0)
             throw new QuantizeException($"model folder '{src}': no MatMul weight left to quantize ({records.Count} candidates, all excluded). HINT: loosen --exclude / --keep-sensitive");
+        // 3b) --dtype fp16: the weights left unquantized, and the embedding tables, stored as float16 behind a Cast
+        var fp16 = o.Dtype == UnquantizedDType.Fp16
+            ? Fp16Weights.Convert(model, records.Where(r => r.Action != "quantized").Select(r => r.Weight)
+                .Concat(model.Graph.Node.Where(n => n.OpType == "Gather").Select(n => n.Input[0])))
+            : [];
+        if (fp16.Count > 0) log?.Invoke($"stored {fp16.Count} unquantized weight(s) as fp16: {string.Join(", ", fp16)}");
         log?.Invoke($"quantized {quantized} of {records.Count} MatMul weights ({o.Bits}-bit {o.Granularity.ToString().ToLowerInvariant()}, {o.Format.ToString().ToLowerInvariant()})");
 
         // 4) write a temporary sibling
@@ -73,7 +79,7 @@ public static class Quantizer
             }
             var manifest = new QuantizationManifest("toolkit quantize", src, o.Bits, o.Granularity, o.Granularity == Granularity.Block ? o.BlockSize : null,
                 o.Symmetric, o.Format, o.Format == QuantFormat.MatMulNBits ? o.AccuracyLevel : null, o.Method, calibration, o.Exclude, o.KeepSensitive,
-                sourceBytes, ModelBytes(tmp), records);
+                sourceBytes, ModelBytes(tmp), records) { Fp16Weights = fp16 };
             File.WriteAllText(Path.Combine(tmp, QuantizationManifest.FileName), JsonSerializer.Serialize(manifest, QuantizationManifest.Json));
 
             // 5) into place

@@ -32,9 +32,10 @@ static class QuantizeCommand
         var calibration = new Option<string?>(Flag<QuantizeOptions>(nameof(q.Calibration))) { Description = Help<QuantizeOptions>(nameof(q.Calibration)) };
         var samples = new Option<int>(Flag<QuantizeOptions>(nameof(q.CalibrationSamples))) { Description = Help<QuantizeOptions>(nameof(q.CalibrationSamples)), DefaultValueFactory = _ => q.CalibrationSamples };
         var overwrite = new Option<bool>(Flag<QuantizeOptions>(nameof(q.Overwrite))) { Description = Help<QuantizeOptions>(nameof(q.Overwrite)) };
+        var dtype = new Option<string>(Flag<QuantizeOptions>(nameof(q.Dtype))) { Description = Help<QuantizeOptions>(nameof(q.Dtype)), DefaultValueFactory = _ => "fp32" };
         var command = new Command("quantize", "Quantize an exported ONNX folder to INT8 / INT4 (MatMulNBits or QDQ); `quantize report` measures what it cost.")
         {
-            model, output, bits, granularity, blockSize, symmetric, asymmetric, format, accuracy, exclude, keep, method, calibration, samples, overwrite, Report(),
+            model, output, bits, granularity, blockSize, symmetric, asymmetric, format, accuracy, exclude, keep, method, calibration, samples, overwrite, dtype, Report(),
         };
         command.SetAction(parse =>
         {
@@ -56,6 +57,7 @@ static class QuantizeCommand
                     var k => throw new QuantizeException($"--keep-sensitive '{k}': use none, head or head-and-attention"),
                 },
                 Method = parse.GetValue(method) switch { "rtn" => QuantMethod.Rtn, "gptq" => QuantMethod.Gptq, var m => throw new QuantizeException($"--method '{m}': use rtn or gptq") }, Calibration = parse.GetValue(calibration), CalibrationSamples = parse.GetValue(samples), Overwrite = parse.GetValue(overwrite),
+                Dtype = parse.GetValue(dtype) switch { "fp32" => UnquantizedDType.Fp32, "fp16" => UnquantizedDType.Fp16, var d => throw new QuantizeException($"--dtype '{d}': use fp32 or fp16") },
             };
             var result = Quantizer.Run(options, Console.WriteLine);
             Console.WriteLine($"{QuantizationManifest.FileName}: {result.Manifest.Nodes.Count(n => n.Action == "quantized")} quantized, {result.Manifest.Nodes.Count(n => n.Action != "quantized")} kept");

@@ -2,6 +2,7 @@ using Toolkit.Core.Onnx;
 using Toolkit.Runtime.Scoring;
 using Toolkit.Train.Torch;
 using Xunit.Abstractions;
+using DataType = Toolkit.Core.Onnx.TensorProto.Types.DataType;
 
 namespace Toolkit.Quantize.Tests;
 
@@ -64,6 +65,40 @@ public sealed class FolderTests(ITestOutputHelper output) : IDisposable
         var kl = Enumerable.Range(0, ids.Length).Average(t => DistributionStats.Kl(lf.AsSpan(t * v, v), lq.AsSpan(t * v, v)));
         output.WriteLine($"{format} {bits}-bit {granularity} sym={symmetric}: {manifest.SourceBytes} → {manifest.OutputBytes} bytes; mean KL(fp32‖quantized) = {kl:E2} nats");
         Assert.True(kl < (bits == 8 ? 1e-3 : 2e-2), $"mean KL {kl:E2}");
+    }
+
+    [Fact]
+    public void Dtype_fp16_stores_the_kept_weights_and_the_embedding_as_float16_behind_a_cast()
+    {
+        var src = dir.Sub("fp32");
+        using (Harness.Export(Harness.Tiny, src)) { }
+        var keep = Options(src, dir.Sub("q32")) with { Bits = 8, Granularity = Granularity.Channel, KeepSensitive = KeepSensitive.Head, AccuracyLevel = 0 };
+        var q32 = Quantizer.Run(keep);
+        var q16 = Quantizer.Run(keep with { Out = dir.Sub("q16"), Dtype = UnquantizedDType.Fp16 });
+
+        // the tied embedding (Gather + head) is now one float16 initializer behind a Cast that restores its old name
+        const string embed = "model.embed_tokens.weight";
+        Assert.Contains(embed, q16.Manifest.Fp16Weights);
+        var g = OnnxModelReader.Load(Path.Combine(q16.Folder, "model.onnx")).Graph;
+        Assert.Equal((int)DataType.Float16, g.Initializer.Single(t => t.Name == embed + "_fp16").DataType);
+        Assert.DoesNotContain(g.Initializer, t => t.Name == embed);
+        Assert.Equal(embed, g.Node.Single(n => n.OpType == "Cast" && n.Input[0] == embed + "_fp16").Output[0]);
+        Assert.Empty(q32.Manifest.Fp16Weights);
+        var v = Harness.Tiny.VocabSize;
+        var e = Harness.Tiny.HiddenSize;
+        var saved = q32.Manifest.OutputBytes - q16.Manifest.OutputBytes;
+        output.WriteLine($"--dtype fp16: {q32.Manifest.OutputBytes} → {q16.Manifest.OutputBytes} bytes (saved {saved}; the {v}×{e} embedding alone is {2L * v * e} bytes at fp16)");
+        Assert.True(saved >= 0.99 * 2L * v * e, $"saved {saved} bytes");   // half of the fp32 table, less the Cast node
+
+        // and it predicts as the fp32-kept folder does, within fp16 rounding of those weights
+        var ids = Enumerable.Range(0, 24).Select(i => (long)((i * 37 + 5) % v)).ToArray();
+        using var a = new TeacherForcedScorer(q32.Folder, threads: 2);
+        using var b = new TeacherForcedScorer(q16.Folder, threads: 2);
+        var la = a.Logits(ids);
+        var lb = b.Logits(ids);
+        var kl = Enumerable.Range(0, ids.Length).Average(t => DistributionStats.Kl(la.AsSpan(t * v, v), lb.AsSpan(t * v, v)));
+        output.WriteLine($"mean KL(kept fp32 ‖ kept fp16) = {kl:E2} nats");
+        Assert.True(kl < 1e-4, $"mean KL {kl:E2}");
     }
 
     [Fact]
