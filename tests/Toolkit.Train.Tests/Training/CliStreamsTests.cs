@@ -86,4 +86,16 @@ public sealed class CliStreamsTests
         AssertPlainError(Run(null, "generate", "--model", TrainKit.ModelDir, "--prompt", "hi", "--out", dir), 1, $"--out '{dir}' is a folder");
         Assert.Empty(Directory.GetFiles(dir, "*.tmp", SearchOption.AllDirectories));
     }
+
+    [Fact]
+    public void Generate_reads_prompts_from_stdin_one_per_line_when_neither_prompt_option_is_given()
+    {
+        var onnx = Path.Combine(Directory.CreateTempSubdirectory("tk-cli-stdin-").FullName, "onnx");
+        var export = Run(null, "export", "--model", TrainKit.ModelDir, "--out", onnx);
+        Assert.True(export.Code == 0, export.Stderr);
+        var r = Run("Which is larger, 9 or 21?\n一天有多少小时？\n", "generate", "--model", onnx, "--max-new-tokens", "2");
+        Assert.True(r.Code == 0, r.Stderr);
+        var prompts = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!["prompt"]!.GetValue<string>()).ToArray();
+        Assert.Equal(["Which is larger, 9 or 21?", "一天有多少小时？"], prompts);
+    }
 }
