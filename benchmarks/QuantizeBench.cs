@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using Toolkit.Core.Checkpoints;
 using Toolkit.Core.Native;
 using Toolkit.Core.Onnx;
 using Toolkit.Core.Tokenizers;
