@@ -3,11 +3,15 @@ using System.Globalization;
 using System.Text.Json;
 using Toolkit.Core.Native;
 using Toolkit.Core.Onnx;
+using System.Text.Json.Nodes;
+using Toolkit.Core.Templates;
 using Toolkit.Core.Tokenizers;
 using Toolkit.Export;
 using Toolkit.Quantize;
 using Toolkit.Quantize.Report;
+using Toolkit.Train.Data.Synthetic;
 using Toolkit.Train.Model;
+using Toolkit.Train.Training;
 
 namespace Toolkit.Benchmarks;
 
@@ -20,10 +24,10 @@ namespace Toolkit.Benchmarks;
 /// <see cref="DecodeBench"/>) and peak RSS, each variant in its own child process (VmHWM of a fresh process: not fooled by
 /// memory an earlier variant freed). Each variant is set against its own bandwidth bound: measured read bandwidth ÷ bytes
 /// its graph reads per token (every initializer, except a table read only by Gather, of which one row).</item>
-/// <item>Δperplexity per scheme of <c>quantize report --sweep</c> (RTN grid + GPTQ at block 32 / 128) on the tiny preset
-/// (random weights, seed 3, BPE tokenizer learned on tests/fixtures/tokenizer-corpus.txt) over every third corpus line,
-/// GPTQ calibrated on the other lines: ratio = quantized perplexity / fp32 perplexity (lower is better, the one
-/// exception to "higher is better" in this group), with Δppl %, mean KL (nats) and top-1 agreement in the settings.</item>
+/// <item>Δperplexity per scheme of <c>quantize report --sweep</c> (RTN grid + GPTQ at block 32 / 128) on a short version of
+/// the demo's model (<see cref="DemoModel"/>) over the synthetic task's held-out questions and good answers, GPTQ calibrated on
+/// its SFT rows: ratio = quantized perplexity / fp32 perplexity (lower is better, the one exception to "higher is better"
+/// in this group), with Δppl %, mean KL (nats), top-1 agreement and greedy match in the settings.</item>
 /// </list>
 /// The goals of issue 12 are printed as met / missed at the end.
 /// </summary>
@@ -180,46 +184,29 @@ static class QuantizeBench
 
     static void Perplexity(Results results, string cpu, List<string> goals)
     {
-        var root = NativeLibraries.RepoRoot() ?? throw new InvalidOperationException("run the benchmarks from the checkout");
-        var corpus = Path.Combine(root, "tests", "fixtures", "tokenizer-corpus.txt");
+        var (fp32, heldOut, calibration, about) = DemoModel();
         var work = Directory.CreateTempSubdirectory("toolkit-bench-quantize-").FullName;
         try
         {
-            var lines = File.ReadLines(corpus).Where(l => l.Trim().Length > 0).ToList();
-            var heldOut = Path.Combine(work, "heldout.txt");
-            var calibration = Path.Combine(work, "calibration.txt");
-            File.WriteAllLines(heldOut, lines.Where((_, i) => i % 3 == 0));
-            File.WriteAllLines(calibration, lines.Where((_, i) => i % 3 != 0));
-
-            var tok = Path.Combine(work, "tokenizer");
-            var bpe = BpeTrainer.Train(lines, 512, ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]);
-            bpe.EosToken = "<|endoftext|>";
-            bpe.Save(tok);
-            var config = Presets.Get("tiny", vocabSize: bpe.VocabSize) with { MaxPositionEmbeddings = 256 };
-            var fp32 = Path.Combine(work, "tiny");
-            using (var weights = DecoderWeights.Random(config, 3))
-            using (var decoder = new Decoder(weights))
-                OnnxExporter.Export(decoder, fp32, new ExportOptions { MaxLength = config.MaxPositionEmbeddings }, tokenizerFolder: tok);
-
             var sw = Stopwatch.StartNew();
             var report = QuantReport.Run(new ReportOptions
             {
                 Reference = fp32, Text = heldOut, Sweep = true, Calibration = calibration, CalibrationSamples = 64,
-                Samples = 128, MaxTokens = 128, Prompts = 4, NewTokens = 16, Out = Path.Combine(work, "report"),
+                Samples = 200, MaxTokens = 128, Prompts = 8, NewTokens = 16, Out = Path.Combine(work, "report"),
             });
             var refRow = report.Rows[0];
-            Console.WriteLine($"   tiny preset (random weights, seed 3, vocab {bpe.VocabSize}): sweep of {report.Rows.Count - 1} schemes in {sw.Elapsed.TotalSeconds:F0} s; fp32 perplexity {refRow.Perplexity:F3}");
+            Console.WriteLine($"   {about}: sweep of {report.Rows.Count - 1} schemes in {sw.Elapsed.TotalSeconds:F0} s; fp32 perplexity {refRow.Perplexity:F3}");
             foreach (var r in report.Rows.Skip(1))
             {
                 Console.WriteLine($"   {r.Variant,-20} Δppl {r.DeltaPplPercent,8:+0.000;-0.000}%  mean KL {r.MeanKl:E2} nats  top-1 {r.Top1Agreement:P1}  greedy match {r.GreedyMatch:P0}  ({r.Scheme})");
                 results.Higher($"quantize.ppl.{r.Variant}", r.Perplexity, refRow.Perplexity, "ppl", new()
                 {
-                    ["model"] = $"tiny preset random weights (seed 3), BPE vocab {bpe.VocabSize}, fp32 reference", ["scheme"] = r.Scheme,
+                    ["model"] = about, ["scheme"] = r.Scheme,
                     ["ratio_means"] = "quantized perplexity / fp32 perplexity: LOWER is better (1 = lossless)",
                     ["delta_ppl_percent"] = Math.Round(r.DeltaPplPercent, 4), ["mean_kl_nats"] = r.MeanKl,
                     ["top1_agreement"] = Math.Round(r.Top1Agreement, 4), ["greedy_match"] = r.GreedyMatch,
-                    ["held_out"] = "every third line of tests/fixtures/tokenizer-corpus.txt, ≤ 128 tokens each",
-                    ["calibration"] = "GPTQ only: the other lines, 64 samples", ["cpu"] = cpu,
+                    ["held_out"] = "the synthetic task's 200 held-out questions with their good answers, ChatML-rendered, ≤ 128 tokens each",
+                    ["calibration"] = "GPTQ only: the first 64 rows of the task's sft.jsonl", ["cpu"] = cpu,
                 });
             }
             double Delta(string v) => report.Rows.FirstOrDefault(r => r.Variant == v)?.DeltaPplPercent ?? double.NaN;
@@ -234,4 +221,56 @@ static class QuantizeBench
             try { Directory.Delete(work, recursive: true); } catch (IOException) { }
         }
     }
+
+    /// <summary>
+    /// The demo's model, shortened: the tiny preset SFT'd from scratch (as <c>make demo</c> step 3, lr 2e-3, batch 16, seed 1,
+    /// but <see cref="SftSteps"/> steps instead of 8 epochs) on the synthetic task's sft.jsonl with a 4096-token BPE
+    /// tokenizer learned on its corpus, exported to ONNX. Cached under build/bench-models/quantize-demo/. Returns the fp32
+    /// folder, the held-out JSONL (questions + good answers, ChatML-rendered, "text" field), the calibration file and a description.
+    /// </summary>
+    static (string Folder, string HeldOut, string Calibration, string About) DemoModel()
+    {
+        var root = NativeLibraries.RepoRoot() ?? throw new InvalidOperationException("run the benchmarks from the checkout");
+        var dir = Path.Combine(root, "build", "bench-models", "quantize-demo");
+        var onnx = Path.Combine(dir, "onnx");
+        var data = Path.Combine(dir, "data");
+        var heldOut = Path.Combine(data, "heldout-text.jsonl");
+        var about = $"tiny preset SFT'd {SftSteps} steps on the demo's synthetic task (vocab 4096)";
+        if (File.Exists(Path.Combine(onnx, "genai_config.json")) && File.Exists(heldOut)) return (onnx, heldOut, Path.Combine(data, "sft.jsonl"), about);
+
+        var sw = Stopwatch.StartNew();
+        var task = new SyntheticTask();
+        task.WriteFiles(data);
+        var tok = Path.Combine(dir, "tokenizer");
+        var bpe = BpeTrainer.Train(task.TokenizerCorpus(), 4096, ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]);   // as `toolkit train-tokenizer`
+        bpe.EosToken = "<|im_end|>";
+        bpe.PadToken = "<|endoftext|>";
+        bpe.Save(tok);
+        var configPath = Path.Combine(tok, "tokenizer_config.json");
+        var config = JsonNode.Parse(File.ReadAllText(configPath))!.AsObject();
+        config["chat_template"] = ChatTemplate.TinyPresetSource;
+        File.WriteAllText(configPath, config.ToJsonString());
+        var template = ChatTemplate.FromTokenizerConfig(configPath);
+        File.WriteAllLines(heldOut, task.HeldOut().Select(q => new JsonObject
+        {
+            ["text"] = template.Render([ChatMessage.User(q.Prompt), ChatMessage.Assistant(SyntheticTask.GoodAnswer(q))], addGenerationPrompt: false),
+        }.ToJsonString()));
+
+        var sft = Path.Combine(dir, "sft");
+        using (var setup = TrainingSetup.Build(new SftOptions
+        {
+            Preset = "tiny", Tokenizer = tok, Data = Path.Combine(data, "sft.jsonl"), OutputDir = sft, LearningRate = 2e-3,
+            MaxSteps = SftSteps, PerDeviceTrainBatchSize = 16, WarmupRatio = 0.05, EvalSteps = SftSteps, SaveSteps = 0, Seed = 1,
+        }))
+            setup.CreateTrainer().Run();
+        var tmp = onnx + ".tmp";
+        if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);
+        OnnxExporter.Export(sft, tmp);
+        if (Directory.Exists(onnx)) Directory.Delete(onnx, recursive: true);
+        Directory.Move(tmp, onnx);
+        Console.WriteLine($"   demo model: SFT {SftSteps} steps and export in {sw.Elapsed.TotalSeconds:F0} s → {onnx}");
+        return (onnx, heldOut, Path.Combine(data, "sft.jsonl"), about);
+    }
+
+    const int SftSteps = 200;
 }
