@@ -25,7 +25,6 @@ static class DecodeBench
 
     public static void Run(Results results)
     {
-        var root = NativeLibraries.RepoRoot() ?? throw new InvalidOperationException("run the benchmarks from the checkout");
         var threads = Math.Max(1, Environment.ProcessorCount);
         torch.set_num_threads(threads);
         var bandwidth = MeasureBandwidth(threads);
