@@ -25,7 +25,6 @@ static class DecodeBench
 
     public static void Run(Results results)
     {
-        var root = NativeLibraries.RepoRoot() ?? throw new InvalidOperationException("run the benchmarks from the checkout");
         var threads = Math.Max(1, Environment.ProcessorCount);
         torch.set_num_threads(threads);
         var bandwidth = MeasureBandwidth(threads);
@@ -36,16 +35,8 @@ static class DecodeBench
             var config = Presets.Get(preset);
             using var weights = DecoderWeights.Random(config, Seed);
             using var decoder = new Decoder(weights);
-            var folder = Path.Combine(root, "build", "bench-models", preset);
-            // a folder cached by an older exporter (no intra_op_num_threads) is exported again
-            if (!File.Exists(Path.Combine(folder, "genai_config.json"))
-                || !GenAiConfigJson.Read(folder).Decoder.SessionOptions.ContainsKey("intra_op_num_threads"))
-            {
-                var sw = Stopwatch.StartNew();
-                OnnxExporter.Export(decoder, folder, new ExportOptions { MaxLength = prompt + newTokens + 64 });
-                Console.WriteLine($"   exported {preset} to {folder} in {sw.Elapsed.TotalSeconds:F0} s");
-            }
-            var ids = new Random(5).Let(r => Enumerable.Range(0, prompt).Select(_ => r.Next(Math.Min(config.VocabSize, 30000))).ToArray());
+            var folder = EnsureExported(preset, prompt + newTokens + 64, decoder);
+            var ids = PromptIds(config, prompt);
 
             var (oursPrefill, oursDecode, oursTokens, cpuPerWall) = Ours(folder, ids, newTokens);
             var (torchPrefill, torchDecode, torchTokens) = Torch(decoder, ids, newTokens);
@@ -74,10 +65,33 @@ static class DecodeBench
     }
 
     /// <summary>
+    /// The exported fp32 folder of <paramref name="preset"/> with random weights (seed 1234) under build/bench-models/,
+    /// exported (minutes for qwen2.5-0.5b, ~2 GB) unless cached; a folder cached by an older exporter (no
+    /// intra_op_num_threads) is exported again. <paramref name="decoder"/> is built from the seed when null.
+    /// </summary>
+    internal static string EnsureExported(string preset, int maxLength, Decoder? decoder = null)
+    {
+        var root = NativeLibraries.RepoRoot() ?? throw new InvalidOperationException("run the benchmarks from the checkout");
+        var folder = Path.Combine(root, "build", "bench-models", preset);
+        if (File.Exists(Path.Combine(folder, "genai_config.json"))
+            && GenAiConfigJson.Read(folder).Decoder.SessionOptions.ContainsKey("intra_op_num_threads")) return folder;
+        var sw = Stopwatch.StartNew();
+        using var weights = decoder is null ? DecoderWeights.Random(Presets.Get(preset), Seed) : null;
+        using var own = weights is null ? null : new Decoder(weights);
+        OnnxExporter.Export(decoder ?? own!, folder, new ExportOptions { MaxLength = maxLength });
+        Console.WriteLine($"   exported {preset} to {folder} in {sw.Elapsed.TotalSeconds:F0} s");
+        return folder;
+    }
+
+    /// <summary><paramref name="count"/> prompt token ids (seed 5) below min(vocab, 30000).</summary>
+    internal static int[] PromptIds(ModelConfig config, int count) =>
+        new Random(5).Let(r => Enumerable.Range(0, count).Select(_ => r.Next(Math.Min(config.VocabSize, 30000))).ToArray());
+
+    /// <summary>
     /// Prefill and decode tokens/s of our engine: median of 3 generations after a warm-up; and the process's CPU time
     /// per wall second while decoding (≈ the threads ORT-GenAI really used).
     /// </summary>
-    static (double Prefill, double Decode, int[] Tokens, double CpuPerWall) Ours(string folder, int[] prompt, int newTokens)
+    internal static (double Prefill, double Decode, int[] Tokens, double CpuPerWall) Ours(string folder, int[] prompt, int newTokens)
     {
         using var model = new Model(folder);
         using var self = System.Diagnostics.Process.GetCurrentProcess();
@@ -164,7 +178,7 @@ static class DecodeBench
     }
 
     /// <summary>Read bandwidth: <paramref name="threads"/> threads summing disjoint halves of a 1 GiB float array; best of 5 passes.</summary>
-    static double MeasureBandwidth(int threads)
+    internal static double MeasureBandwidth(int threads)
     {
         var data = GC.AllocateUninitializedArray<float>(256 << 20, pinned: true);
         Array.Fill(data, 1f);

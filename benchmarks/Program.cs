@@ -5,6 +5,7 @@ static class Program
 {
     static int Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == QuantizeBench.ChildFlag) return QuantizeBench.Child(args);   // one variant's decode, in its own process
         var outPath = "benchmarks/results/latest.jsonl";
         string? only = null;
         for (var i = 0; i < args.Length; i++)
@@ -23,6 +24,7 @@ static class Program
             ("decode", DecodeBench.Run),
             ("dpo", DpoStepBench.Run),
             ("evaluate", EvaluateBench.Run),
+            ("quantize", QuantizeBench.Run),
             ("tsharp", TorchSharpBench.Run),   // TorchSharp / libtorch 2.10: not in one process with the groups above (two libtorch builds crash)
         };
         foreach (var (name, run) in groups)
