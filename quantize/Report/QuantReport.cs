@@ -15,7 +15,9 @@ public sealed record ReportResult(string Folder, IReadOnlyList<ReportRow> Rows, 
 /// <c>toolkit quantize report</c>: each variant against the reference on the same held-out tokens.
 /// 1) tokenize --text with the reference's tokenizer; 2) with --sweep, quantize the grid; 3) per variant, teacher-forced
 /// scoring (<see cref="TeacherForcedScorer"/>) of every sample in the reference and the variant side by side: NLL, KL,
-/// top-1; 4) greedy generation of the prompts in ORT-GenAI: match rate, load time, prefill / decode tok/s, peak RSS;
+/// top-1; 4) greedy generation of the prompts in ORT-GenAI: match rate, load time, prefill / decode tok/s, growth of the
+/// process's peak RSS while loading and generating (in-process: memory an earlier variant freed is reused, so small
+/// models read ~0; `make bench ONLY=quantize` measures each variant's whole peak RSS in a child process);
 /// 5) report.csv, report.md, report.html (<see cref="ReportWriter"/>); 6) the --max-delta-ppl gate.
 /// </summary>
 public static class QuantReport

@@ -9,7 +9,7 @@ namespace Toolkit.Quantize.Report;
 public static class ReportWriter
 {
     static readonly string[] Headers =
-        ["variant", "scheme", "size (MB)", "perplexity", "Δppl (%)", "mean KL (nats)", "top-1 agree", "greedy match", "load (s)", "prefill (tok/s)", "decode (tok/s)", "peak RSS (MB)"];
+        ["variant", "scheme", "size (MB)", "perplexity", "Δppl (%)", "mean KL (nats)", "top-1 agree", "greedy match", "load (s)", "prefill (tok/s)", "decode (tok/s)", "RSS growth (MB)"];
 
     /// <summary>Writes the three files into <paramref name="dir"/>.</summary>
     public static void Write(string dir, IReadOnlyList<ReportRow> rows, ReportOptions o)
