@@ -1,3 +1,4 @@
+using Toolkit.Core.Options;
 using System.CommandLine;
 using Toolkit.Quantize;
 using Toolkit.Quantize.Report;

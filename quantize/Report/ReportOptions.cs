@@ -1,3 +1,4 @@
+using Toolkit.Core.Options;
 namespace Toolkit.Quantize.Report;
 
 /// <summary>

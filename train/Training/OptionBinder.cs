@@ -1,3 +1,4 @@
+using Toolkit.Core.Options;
 using System.Globalization;
 using System.Reflection;
 using System.Text;

@@ -1,3 +1,4 @@
+using Toolkit.Core.Options;
 using Toolkit.Train.Losses;
 
 namespace Toolkit.Train.Training;
