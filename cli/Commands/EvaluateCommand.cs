@@ -46,17 +46,25 @@ sealed class ClientOptionArgs(string prefix = "")
     readonly Option<double> _rps = new($"--{prefix}requests-per-second") { Description = "Token-bucket rate limit on requests (0 = none).", DefaultValueFactory = _ => 0 };
     readonly Option<int> _concurrency = new($"--{prefix}max-concurrency") { Description = "Requests in flight at most (others wait). 1..256.", DefaultValueFactory = _ => 4 };
     readonly Option<double> _timeout = new($"--{prefix}request-timeout") { Description = "Seconds one attempt may take before it counts as a transient failure.", DefaultValueFactory = _ => 300 };
+    readonly Option<string[]> _endpoints = new($"--{prefix}endpoint") { Description = "Repeatable: more OpenAI-compatible base URLs serving the same model (our serve, vLLM, TGI); requests are spread over these and the model URL, at most max-concurrency in flight on each, and an endpoint that fails has its pending work moved to the others. Raise --concurrency to use them all.", DefaultValueFactory = _ => [] };
 
     public void AddTo(Command c)
     {
-        foreach (var o in new Option[] { _keyEnv, _name, _retries, _rps, _concurrency, _timeout }) c.Options.Add(o);
+        foreach (var o in new Option[] { _keyEnv, _name, _retries, _rps, _concurrency, _timeout, _endpoints }) c.Options.Add(o);
     }
 
     public ClientOptions Read(ParseResult p) => new ClientOptions
     {
         ApiKeyEnv = p.GetValue(_keyEnv)!, ModelName = p.GetValue(_name), Retries = p.GetValue(_retries), RequestsPerSecond = p.GetValue(_rps),
-        MaxConcurrency = p.GetValue(_concurrency), RequestTimeoutSeconds = p.GetValue(_timeout),
+        MaxConcurrency = p.GetValue(_concurrency), RequestTimeoutSeconds = p.GetValue(_timeout), Endpoints = p.GetValue(_endpoints) ?? [],
     }.Validate();
+
+    /// <summary>Reports on stderr when an endpoint of a pool is dropped and its work moves to the others.</summary>
+    public static void ReportFailover(IChatClient client)
+    {
+        if (client is EndpointPool pool)
+            pool.OnEndpointFailed = e => Console.Error.WriteLine($"endpoint {e.Name} failed ({e.Failure?.Message}); its pending requests move to the other endpoints");
+    }
 }
 
 /// <summary>Opening a judge from --judge: "rule", or a model (URL or folder) with FastChat judge prompts.</summary>
@@ -68,6 +76,7 @@ static class Judges
     {
         if (judge == "rule") return (new RuleJudge(), null);
         var client = await ChatClients.OpenAsync(judge, options);
+        ClientOptionArgs.ReportFailover(client);
         var name = client.GetService<ChatClientMetadata>()?.DefaultModelId ?? Path.GetFileName(judge.TrimEnd('/'));
         return (new LlmJudge(client, name, JudgePrompts.Load(prompts), maxTokens), client);
     }
@@ -104,6 +113,7 @@ static class EvaluateAnswerCommand
             var qs = QuestionSet.Load(options.Questions);
             var clientOptions = client.Read(parse) with { MaxConcurrency = Math.Max(client.Read(parse).MaxConcurrency, options.Concurrency) };
             using var chat = await ChatClients.OpenAsync(options.Model, clientOptions, cancel);
+            ClientOptionArgs.ReportFailover(chat);
             var run = new AnswerRun(chat, options);
             var already = File.Exists(options.Out) ? AnswerRecord.ReadFile(options.Out).Keys.Count(k => qs.Any(q => q.Id == k)) : 0;
             var answered = 0;

@@ -8,8 +8,10 @@ namespace Toolkit.Evaluate.Answers;
 /// 1) read the questions and the answers already in --out (a rerun skips those question ids);
 /// 2) for each remaining question, ask turn 1, append the model's answer to the chat messages, ask turn 2, … (so turn
 ///    k's prompt is the conversation so far through the model's chat template);
-/// 3) append the finished line to --out in one write and flush it (a crash loses at most the questions in flight; a
-///    partial last line from a killed run is dropped on the next run).
+/// 3) append finished lines to --out in question order, each in one write, flushed (so the file's order does not depend
+///    on which question, or which endpoint of an <see cref="Clients.EndpointPool"/>, finishes first; a crash loses at most
+///    the questions in flight and those finished after the oldest one in flight; a partial last line from a killed run is
+///    dropped on the next run).
 /// Temperatures follow <see cref="Temperatures"/> (greedy where FastChat uses 0).
 /// </summary>
 public sealed class AnswerRun(IChatClient client, AnswerOptions options)
@@ -24,12 +26,18 @@ public sealed class AnswerRun(IChatClient client, AnswerOptions options)
         var todo = questions.Select((q, i) => (q, i)).Where(x => !done.Contains(x.q.Id)).ToList();
         var dir = Path.GetDirectoryName(Path.GetFullPath(_o.Out))!;
         Directory.CreateDirectory(dir);
-        await Parallel.ForEachAsync(todo, new ParallelOptions { MaxDegreeOfParallelism = _o.Concurrency, CancellationToken = cancel }, async (x, ct) =>
+        var finished = new string?[todo.Count];
+        var next = 0;   // the first position in todo not yet written
+        await Parallel.ForEachAsync(todo.Select((x, k) => (x.q, x.i, k)), new ParallelOptions { MaxDegreeOfParallelism = _o.Concurrency, CancellationToken = cancel }, async (x, ct) =>
         {
             var turns = await AnswerAsync(x.q, _o.Seed + x.i, ct);
             var line = new AnswerRecord(x.q.Id, Guid.NewGuid().ToString("N"), _o.ResolvedModelId, turns,
                 DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0).ToJsonLine();
-            Append(line + "\n");
+            lock (_writeLock)
+            {
+                finished[x.k] = line + "\n";
+                for (; next < finished.Length && finished[next] is { } ready; next++) { Append(ready); finished[next] = null; }
+            }
             progress?.Invoke(x.q);
         });
         return todo.Count;

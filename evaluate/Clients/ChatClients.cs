@@ -10,6 +10,8 @@ namespace Toolkit.Evaluate.Clients;
 /// <list type="bullet">
 /// <item>an http(s) URL → an OpenAI-compatible endpoint through Microsoft.Extensions.AI.OpenAI (key from the
 /// environment variable <see cref="ClientOptions.ApiKeyEnv"/>), wrapped in <see cref="ResilientChatClient"/>;</item>
+/// <item>with <see cref="ClientOptions.Endpoints"/>: an <see cref="EndpointPool"/> over <c>--model</c> and every
+/// <c>--endpoint</c>, each opened as above;</item>
 /// <item>a folder → a local ONNX model on ORT-GenAI through the runtime's <see cref="LocalChatClient"/>; disposing the
 /// returned client unloads the model.</item>
 /// </list>
@@ -21,6 +23,22 @@ public static class ChatClients
     public static async Task<IChatClient> OpenAsync(string model, ClientOptions options, CancellationToken cancel = default)
     {
         options.Validate();
+        if (options.Endpoints.Count > 0)
+        {
+            var single = options with { Endpoints = [] };
+            var opened = new List<(string, IChatClient)>();
+            try
+            {
+                foreach (var m in new[] { model }.Where(m => m.Length > 0).Concat(options.Endpoints).Distinct())
+                    opened.Add((m, await OpenAsync(m, single, cancel)));
+            }
+            catch
+            {
+                foreach (var (_, c) in opened) c.Dispose();
+                throw;
+            }
+            return new EndpointPool(opened, options.MaxConcurrency);
+        }
         if (Uri.TryCreate(model, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
             return await OpenEndpointAsync(uri, Environment.GetEnvironmentVariable(options.ApiKeyEnv) ?? "EMPTY", options, cancel);
         if (Directory.Exists(model)) return await OpenFolderAsync(model, options, cancel);

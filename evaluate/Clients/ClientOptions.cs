@@ -24,9 +24,15 @@ public sealed record ClientOptions
     /// <summary>--request-timeout: seconds one attempt may take before it counts as a transient failure. Default 300.</summary>
     public double RequestTimeoutSeconds { get; init; } = 300;
 
+    /// <summary>--endpoint (repeatable): more OpenAI-compatible base URLs serving the same model as --model; requests are spread over all of them (at most --max-concurrency in flight on each), and an endpoint that fails has its pending work moved to the others (<see cref="EndpointPool"/>). Default none.</summary>
+    public IReadOnlyList<string> Endpoints { get; init; } = [];
+
     /// <summary>Checks ranges; messages say what to pass instead.</summary>
     public ClientOptions Validate()
     {
+        foreach (var e in Endpoints)
+            if (!Uri.TryCreate(e, UriKind.Absolute, out var u) || (u.Scheme != Uri.UriSchemeHttp && u.Scheme != Uri.UriSchemeHttps))
+                throw new ArgumentException($"--endpoint {e}: not an http(s) URL. HINT: pass an OpenAI-compatible base URL such as http://10.0.0.2:8000/v1");
         if (Retries is < 0 or > 10) throw new ArgumentException($"--retries {Retries} is out of range 0..10");
         if (RequestsPerSecond < 0) throw new ArgumentException($"--requests-per-second {RequestsPerSecond} must be ≥ 0 (0 = no limit)");
         if (MaxConcurrency is < 1 or > 256) throw new ArgumentException($"--max-concurrency {MaxConcurrency} is out of range 1..256");

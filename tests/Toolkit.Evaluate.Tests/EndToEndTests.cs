@@ -25,7 +25,7 @@ public sealed class EndToEndTests(ITestOutputHelper output)
         "Final verdict: [[A]] [[B]] [[C]] Rating: [[5]]", "The sky is blue and the grass is green.", "你好！我不能帮你做这件事。",
     ];
 
-    static string ExportTinyModel(TempDir dir)
+    internal static string ExportTinyModel(TempDir dir)
     {
         var tokFolder = dir.File("tokenizer");
         BpeTrainer.Train(Corpus.Concat(Corpus), 400, ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]).Save(tokFolder);
