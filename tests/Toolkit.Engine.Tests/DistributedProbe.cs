@@ -15,6 +15,8 @@ namespace Toolkit.Engine.Tests;
 /// <item><c>average</c>: a two-layer toy's gradients over a global batch of 8 rows, 4 per rank, averaged in buckets
 ///   (one parameter never gets a gradient), then a step, a checksum that must pass, a perturbation on rank 1 and a
 ///   checksum that must fail;</item>
+/// <item><c>train</c>: three steps of the toy through <see cref="DataParallel"/> (sharded micro-batches, loss scale,
+///   averaged gradients, a clipped global norm, SGD, a checksum each step); writes the final parameters;</item>
 /// <item><c>hang</c>: rank 1 sleeps instead of joining a collective (the roll call must name it);</item>
 /// <item><c>kill</c>: rank 1 kills itself with SIGKILL before a collective.</item>
 /// </list>
@@ -46,6 +48,34 @@ public static class DistributedProbe
     }
 
 
+    /// <summary>
+    /// Three steps of the toy, each two micro-batches of 4 rows of a per-step order of the 8 rows: this rank's shard of
+    /// each micro-batch, loss × scale(shard rows, 8), backward; then <paramref name="average"/>, clip the norm to 0.5, SGD
+    /// with lr 0.1, <paramref name="afterStep"/>. One process: shard = identity, scale = rows / 8, no average.
+    /// </summary>
+    public static void ToySteps(Parameter[] p, Func<int[], int[]> shard, Func<double, double, double> scale, Action average, Action<int, bool> afterStep)
+    {
+        var (x, y) = Batch();
+        for (var step = 1; step <= 3; step++)
+        {
+            foreach (var t in p) t.grad = null;
+            var order = Enumerable.Range(0, 8).Select(i => (i * (2 * step + 1) + step) % 8).ToArray();
+            for (var k = 0; k < 2; k++)
+            {
+                var rows = shard(order[(4 * k)..(4 * k + 4)]);
+                if (rows.Length == 0) continue;
+                using var ix = tensor(rows.Select(r => (long)r).ToArray());
+                var h = tanh(x.index_select(0, ix).Matmul(p[0].t()) + p[1]);     // (n, 3)
+                var o = h.Matmul(p[2].t());                                     // (n, 2)
+                ((o - y.index_select(0, ix)).pow(2).mean() * scale(rows.Length, 8)).backward();
+            }
+            average();
+            nn.utils.clip_grad_norm_(p.Take(3), 0.5);
+            using (no_grad()) foreach (var t in p.Take(3)) t.sub_(t.grad!.mul(0.1));
+            afterStep(step, step == 3);
+        }
+    }
+
     /// <summary>Entry point (see the class summary).</summary>
     public static int Main(string[] args)
     {
@@ -60,6 +90,14 @@ public static class DistributedProbe
             switch (args[1])
             {
                 case "average": Average(world, result); break;
+                case "train":
+                    var dp = new DataParallel(world, world.Timeout, checksumEvery: 1);
+                    var p = Parameters();
+                    dp.Attach(["w1", "b1", "w2", "unused"], p);
+                    ToySteps(p, dp.Shard, dp.LossScale, dp.AverageGradients, dp.AfterStep);
+                    result["params"] = p.Select(t => t.data<float>().ToArray()).ToList();
+                    result["comm_seconds"] = dp.CommunicationTime.TotalSeconds;
+                    break;
                 case "hang":
                     if (world.Rank == 1) Thread.Sleep(TimeSpan.FromMinutes(5));
                     world.Barrier("hang probe");

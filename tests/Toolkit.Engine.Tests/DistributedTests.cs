@@ -50,6 +50,24 @@ public class DistributedTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Three_sharded_steps_on_two_ranks_end_where_one_process_ends()
+    {
+        var (code, log, dir) = RunProbe("train", timeoutSeconds: 60);
+        Assert.True(code == 0, $"mpirun exited {code}:\n{log}");
+        TorchSharpNative.Load();
+        var p = DistributedProbe.Parameters();
+        DistributedProbe.ToySteps(p, rows => rows, (units, total) => units / total, () => { }, (_, _) => { });
+        foreach (var rank in new[] { 0, 1 })
+        {
+            using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, $"rank-{rank}.json")));
+            var got = json.RootElement.GetProperty("params").EnumerateArray().Select(a => a.EnumerateArray().Select(e => e.GetSingle()).ToArray()).ToList();
+            var maxDiff = Enumerable.Range(0, 4).Max(i => got[i].Zip(p[i].data<float>().ToArray(), (a, b) => Math.Abs(a - b)).Max());
+            output.WriteLine($"rank {rank}: parameters after 3 steps (2 micro-batches each, clipped) vs one process: max |diff| = {maxDiff:E2} (tolerance 1e-6)");
+            Assert.True(maxDiff <= 1e-6, $"rank {rank}: {maxDiff}");
+        }
+    }
+
+    [Fact]
     public void A_rank_that_never_reaches_a_collective_is_named_and_the_job_ends()
     {
         var (code, log, _) = RunProbe("hang", timeoutSeconds: 120, collectiveTimeout: 3);
