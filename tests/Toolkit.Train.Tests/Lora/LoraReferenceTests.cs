@@ -42,7 +42,7 @@ public sealed class LoraReferenceTests(ITestOutputHelper output) : IDisposable
         using var adapters = LoraAdapters.Attach(model, new LoraConfig { Dropout = 0 }, seed: 33);
         var pairs = Pairs();
         var options = new LossOptions { Beta = 0.1 };
-        using var opt = torch.optim.AdamW(adapters.Parameters, lr: 1e-2, weight_decay: 0);
+        using var opt = torch.optim.AdamW(adapters.Parameters.Cast<TorchSharp.Modules.Parameter>(), lr: 1e-2, weight_decay: 0);
 
         var history = new List<(double Loss, double Accuracy, double RefDiff)>();
         for (var step = 0; step < 6; step++)

@@ -38,7 +38,7 @@ static class LoraTestKit
     /// <summary>Runs <paramref name="steps"/> AdamW steps of the NLL on <paramref name="ids"/>; returns the loss before each step.</summary>
     public static double[] TrainSteps(LoraAdapters adapters, Tensor ids, int steps, double lr = 1e-2)
     {
-        using var opt = torch.optim.AdamW(adapters.Parameters, lr: lr, weight_decay: 0);
+        using var opt = torch.optim.AdamW(adapters.Parameters.Cast<TorchSharp.Modules.Parameter>(), lr: lr, weight_decay: 0);
         var losses = new double[steps];
         for (var i = 0; i < steps; i++)
         {

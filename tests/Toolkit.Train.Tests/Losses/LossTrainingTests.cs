@@ -32,7 +32,7 @@ public sealed class LossTrainingTests(ITestOutputHelper output)
         var initial = model.Weights.All.Select(p => ToDoubles(p.Tensor.flatten())).ToList();
         var pairs = RandomPairs(4, seed: 31);
         var options = OptionsFor(type);
-        using var optimizer = torch.optim.AdamW(model.Weights.All.Select(p => p.Tensor), lr: 3e-3, weight_decay: 0);
+        using var optimizer = torch.optim.AdamW(model.Weights.All.Select(p => p.Tensor).Cast<TorchSharp.Modules.Parameter>(), lr: 3e-3, weight_decay: 0);
 
         // fixed batch and, where needed, the reference log-probs of the initial model (computed once, as precompute does)
         using var data = torch.NewDisposeScope();
