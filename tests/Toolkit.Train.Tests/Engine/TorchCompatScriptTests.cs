@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using Toolkit.Core.Native;
 
-namespace Toolkit.Engine.Tests;
+namespace Toolkit.Train.Tests.Engine;
 
 /// <summary>
 /// train/TorchCompat/install.sh, the `make torchsharp` step: on a fresh folder it lays out a loadable copy (patched only

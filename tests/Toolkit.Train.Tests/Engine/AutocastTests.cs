@@ -1,7 +1,7 @@
 using TorchSharp;
 using Toolkit.Train.Engine;
 
-namespace Toolkit.Engine.Tests;
+namespace Toolkit.Train.Tests.Engine;
 
 /// <summary>libtorch's CPU autocast through P/Invoke: matmul and linear run in bf16, adds stay fp32, and the scope restores the previous state.</summary>
 public class AutocastTests

@@ -1,7 +1,7 @@
 using TorchSharp;
 using Toolkit.Train.Engine;
 
-namespace Toolkit.Engine.Tests;
+namespace Toolkit.Train.Tests.Engine;
 
 /// <summary>
 /// A checkout built by `make` loads TorchSharp 0.107 on libtorch 2.10 from build/torchsharp (patched there on Debian 12),

@@ -1,7 +1,7 @@
 using Toolkit.Train.Engine;
 using static TorchSharp.torch;
 
-namespace Toolkit.Engine.Tests;
+namespace Toolkit.Train.Tests.Engine;
 
 /// <summary>A checkpointed block gives the same parameter and input gradients as the plain block.</summary>
 public class ActivationCheckpointTests

@@ -1,7 +1,7 @@
 using TorchSharp;
 using Toolkit.Train.Engine;
 
-namespace Toolkit.Engine.Tests;
+namespace Toolkit.Train.Tests.Engine;
 
 /// <summary>--device cuda without the CUDA package, or without a GPU, is an error that names what is missing.</summary>
 public class TorchDeviceTests

@@ -2,7 +2,7 @@ using TorchSharp.Modules;
 using Toolkit.Train.Engine;
 using static TorchSharp.torch;
 
-namespace Toolkit.Engine.Tests;
+namespace Toolkit.Train.Tests.Engine;
 
 /// <summary>
 /// A training step in a dispose scope (forward, loss, backward, clip, one AdamW with a decay and a no-decay parameter

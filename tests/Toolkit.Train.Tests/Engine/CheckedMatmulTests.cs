@@ -1,7 +1,7 @@
 using TorchSharp;
 using Toolkit.Train.Engine;
 
-namespace Toolkit.Engine.Tests;
+namespace Toolkit.Train.Tests.Engine;
 
 /// <summary>
 /// A wrong-shape matmul through our code is a C# exception naming both shapes, and the process goes on (TorchSharp's own
