@@ -1,7 +1,8 @@
 using Toolkit.Core.Checkpoints;
 using Toolkit.Core.Onnx;
 using Toolkit.Train.Model;
-using Toolkit.Train.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
 using DataType = Toolkit.Core.Onnx.TensorProto.Types.DataType;
 
 namespace Toolkit.Export;
@@ -219,9 +220,8 @@ internal sealed class DecoderGraph
         using var scope = torch.NewDisposeScope();
         var t = w[name];
         if (transposedName is not null) t = t.transpose(0, 1);
-        t = t.contiguous().to(weightType);
-        var bytes = new byte[t.numel() * (weightType == ScalarType.Float16 ? 2 : 4)];
-        t.CopyTo<byte>(bytes);
+        t = t.detach().to(weightType).cpu().contiguous();
+        var bytes = t.bytes.ToArray();
         return g.Initializer(transposedName is null ? name : transposedName + ".T", io, bytes, t.shape);
     }
 

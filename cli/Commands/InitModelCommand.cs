@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Toolkit.Core.Checkpoints;
 using Toolkit.Train.Model;
-using Toolkit.Train.Torch;
+using static TorchSharp.torch;
 
 namespace Toolkit.Cli.Commands;
 

@@ -2,7 +2,10 @@ using Microsoft.ML.OnnxRuntime;
 using Spectre.Console;
 using Toolkit.Core.Onnx;
 using Toolkit.Runtime.Ort;
-using Toolkit.Train.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
+using TorchSharp.Modules;
+using Toolkit.Train.Engine;
 using DataType = Toolkit.Core.Onnx.TensorProto.Types.DataType;
 
 namespace Toolkit.Cli.Demo;
@@ -16,16 +19,16 @@ static class EnginesDemo
     public static void Run(string workDir)
     {
         torch.manual_seed(0);
-        using var w1 = torch.randn([1, 32]).mul(0.5).requires_grad_();   // (1, 32)
-        using var b1 = torch.zeros([32]).requires_grad_();
-        using var w2 = torch.randn([32, 1]).mul(0.2).requires_grad_();   // (32, 1)
-        using var b2 = torch.zeros([1]).requires_grad_();
-        Tensor[] parameters = [w1, b1, w2, b2];
-        using var opt = new torch.optim.AdamW(parameters, lr: 0.02, weight_decay: 0.0);
+        using var w1 = new Parameter(torch.randn([1, 32]).mul(0.5));   // (1, 32)
+        using var b1 = new Parameter(torch.zeros([32]));
+        using var w2 = new Parameter(torch.randn([32, 1]).mul(0.2));   // (32, 1)
+        using var b2 = new Parameter(torch.zeros([1]));
+        Parameter[] parameters = [w1, b1, w2, b2];
+        using var opt = torch.optim.AdamW(parameters, lr: 0.02, weight_decay: 0.0);
         using var x = torch.arange(-3.0, 3.0, 0.05, ScalarType.Float32).unsqueeze(1);  // (N, 1)
         using var y = x.sin();
 
-        Tensor Mlp(Tensor input) => input.matmul(w1).add(b1).relu().matmul(w2).add(b2);
+        Tensor Mlp(Tensor input) => input.Matmul(w1).add(b1).relu().Matmul(w2).add(b2);
 
         var table = new Table().AddColumn("step").AddColumn("MSE loss");
         double first = 0, last = 0;
@@ -47,7 +50,7 @@ static class EnginesDemo
         var path = Path.Combine(workDir, "mlp.onnx");
         OnnxModelWriter.Save(MlpGraph(w1, b1, w2, b2), path);
         using var session = Sessions.Open(path);
-        var xs = x.ToArray<float>();
+        var xs = x.data<float>().ToArray();
         using var input = OrtValue.CreateTensorValueFromMemory(xs, [xs.Length, 1]);
         using var run = new RunOptions();
         using var outputs = session.Run(run, new Dictionary<string, OrtValue> { ["x"] = input }, ["y"]);
@@ -55,7 +58,7 @@ static class EnginesDemo
         float[] expected;
         using (torch.no_grad())
         using (var scope = torch.NewDisposeScope())
-            expected = Mlp(x).ToArray<float>();
+            expected = Mlp(x).data<float>().ToArray();
         var diff = ort.Zip(expected, (a, b) => Math.Abs(a - b)).Max();
         AnsiConsole.MarkupLine($"[bold]ONNX Runtime[/] ran {path} on {xs.Length} inputs: max |diff| vs libtorch = {diff:E2}");
         if (diff > 1e-5) throw new InvalidOperationException($"ONNX Runtime and libtorch disagree on the MLP: max |diff| {diff}");
@@ -65,7 +68,7 @@ static class EnginesDemo
     static ModelProto MlpGraph(Tensor w1, Tensor b1, Tensor w2, Tensor b2)
     {
         var g = new OnnxGraph("mlp");
-        OnnxValue Weight(string name, Tensor t) => g.Initializer(name, t.detach().ToArray<float>(), t.shape);
+        OnnxValue Weight(string name, Tensor t) => g.Initializer(name, t.detach().data<float>().ToArray(), t.shape);
         var x = g.Input("x", DataType.Float, "n", 1L);
         var h = g.Op("Relu", [g.Add(g.MatMul(x, Weight("w1", w1)), Weight("b1", b1))]);
         g.Output(g.Add(g.MatMul(h, Weight("w2", w2)), Weight("b2", b2)), "y", DataType.Float, "n", 1L);

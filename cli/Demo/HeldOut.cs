@@ -5,7 +5,7 @@ using Toolkit.Train.Data;
 using Toolkit.Train.Data.Synthetic;
 using Toolkit.Train.Losses;
 using Toolkit.Train.Model;
-using Toolkit.Train.Torch;
+using TorchSharp;
 using Toolkit.Train.Training;
 
 namespace Toolkit.Cli.Demo;
@@ -34,7 +34,7 @@ static class HeldOut
             using var scope = torch.NewDisposeScope();
             var logps = CompletionLogps.Compute(model, PreferenceObjective.Layout(chunk, sharedPrompt: true, padId));
             var (c, r) = logps.SplitPairs();
-            result.AddRange(c.Sum.ToArray<float>().Zip(r.Sum.ToArray<float>(), (a, b) => ((double)a, (double)b)));
+            result.AddRange(c.Sum.data<float>().ToArray().Zip(r.Sum.data<float>().ToArray(), (a, b) => ((double)a, (double)b)));
         }
         return [.. result];
     }

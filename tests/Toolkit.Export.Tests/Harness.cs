@@ -2,7 +2,7 @@ using Microsoft.ML.OnnxRuntime;
 using Toolkit.Core.Checkpoints;
 using Toolkit.Runtime.Ort;
 using Toolkit.Train.Model;
-using Toolkit.Train.Torch;
+using TorchSharp;
 
 // Torch tensors are counted process-wide and ORT sessions use both cores: run tests one at a time.
 [assembly: CollectionBehavior(DisableTestParallelization = true)]
@@ -28,6 +28,7 @@ internal static class Harness
     {
         var w = DecoderWeights.Random(c, seed);
         using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
         foreach (var (name, t) in w.All)
         {
             if (name.EndsWith(".bias")) t.copy_(torch.randn(t.shape).mul(0.5));
@@ -89,7 +90,7 @@ internal static class Harness
                 var stepIds = ids.SelectMany(r => r[start..end]).ToArray();
                 var stepMask = mask.SelectMany(r => r[..end]).ToArray();
                 // 1) libtorch
-                var expected = model.Forward(torch.tensor(stepIds, [b, end - start]), torch.tensor(stepMask, [b, end]), cache: cache).ToArray<float>();
+                var expected = model.Forward(torch.tensor(stepIds, [b, end - start]), torch.tensor(stepMask, [b, end]), cache: cache).data<float>().ToArray();
                 // 2) ONNX Runtime
                 using var idsValue = Value(stepIds, b, end - start);
                 using var maskValue = Value(stepMask, b, end);

@@ -1,6 +1,6 @@
 using Toolkit.Core.Onnx;
 using Toolkit.Runtime.Scoring;
-using Toolkit.Train.Torch;
+using TorchSharp;
 using Xunit.Abstractions;
 using DataType = Toolkit.Core.Onnx.TensorProto.Types.DataType;
 
@@ -110,7 +110,7 @@ public sealed class FolderTests(ITestOutputHelper output) : IDisposable
         using (var model = Harness.Export(Harness.Tiny, src, seed: 4))
         using (var scope = torch.NewDisposeScope())
         {
-            var logits = model.Forward(torch.tensor(ids, [1, ids.Length])).ToArray<float>();   // (1, T, V)
+            var logits = model.Forward(torch.tensor(ids, [1, ids.Length])).data<float>().ToArray();   // (1, T, V)
             var v = Harness.Tiny.VocabSize;
             for (var t = 0; t + 1 < ids.Length; t++)
                 torchNll -= logits[t * v + (int)ids[t + 1]] - TeacherForcedScorer.LogSumExp(logits.AsSpan(t * v, v));

@@ -1,7 +1,7 @@
 using Toolkit.Core.Tokenizers;
 using Toolkit.Quantize.Report;
 using Toolkit.Runtime.Scoring;
-using Toolkit.Train.Torch;
+using TorchSharp;
 using Xunit.Abstractions;
 
 namespace Toolkit.Quantize.Tests;
@@ -35,7 +35,7 @@ public sealed class ReportTests(ITestOutputHelper output) : IDisposable
                 var ids = tok.Encode(line).Take(64).Select(i => (long)i).ToArray();
                 if (ids.Length < 2) continue;
                 using var scope = torch.NewDisposeScope();
-                var logits = model.Forward(torch.tensor(ids, [1, ids.Length])).ToArray<float>();
+                var logits = model.Forward(torch.tensor(ids, [1, ids.Length])).data<float>().ToArray();
                 var v = logits.Length / ids.Length;
                 for (var t = 0; t + 1 < ids.Length; t++) nll -= logits[t * v + (int)ids[t + 1]] - TeacherForcedScorer.LogSumExp(logits.AsSpan(t * v, v));
                 count += ids.Length - 1;

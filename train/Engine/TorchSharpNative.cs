@@ -41,6 +41,17 @@ public static class TorchSharpNative
         }
     }
 
+    /// <summary>
+    /// <see cref="Load"/> without throwing: false when the natives are missing or refused (the next <see cref="Load"/>
+    /// throws the error with its hint). For process entry points that must load libtorch before any <c>torch</c> use but
+    /// also serve commands that need no tensors.
+    /// </summary>
+    public static bool TryLoad()
+    {
+        try { Load(); return true; }
+        catch (DllNotFoundException) { return false; }
+    }
+
     /// <summary>The folder the natives load from (not checked for content).</summary>
     public static string Folder()
     {

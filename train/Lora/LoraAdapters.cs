@@ -1,6 +1,8 @@
 using Toolkit.Train.Model;
-using Toolkit.Train.Torch;
-using F = Toolkit.Train.Torch.torch.nn.functional;
+using TorchSharp;
+using static TorchSharp.torch;
+using TorchSharp.Modules;
+using F = TorchSharp.torch.nn.functional;
 
 namespace Toolkit.Train.Lora;
 
@@ -93,9 +95,7 @@ public sealed class LoraAdapters : IDisposable
 
     void Add(LoraTarget target, Tensor a, Tensor b)
     {
-        a.requires_grad = true;
-        b.requires_grad = true;
-        var p = new Pair(target, a, b);
+        var p = new Pair(target, new Parameter(a, requires_grad: true), new Parameter(b, requires_grad: true));   // a, b now invalid
         pairs.Add(target.Module, p);
         ordered.Add(p);
     }

@@ -1,5 +1,7 @@
 using Toolkit.Core.Checkpoints;
-using Toolkit.Train.Torch;
+using Toolkit.Train.Engine;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Toolkit.Train.Lora;
 
@@ -23,7 +25,7 @@ public static class LoraMerge
             {
                 using var scope = torch.NewDisposeScope();
                 var w = p.Target.Module == "lm_head" ? weights["lm_head.weight"] : weights[p.Target.Module + ".weight"];  // (out, in)
-                var delta = p.B.to(ScalarType.Float32).matmul(p.A.to(ScalarType.Float32)).mul(adapters.Scaling);         // (out, r)·(r, in)
+                var delta = p.B.to(ScalarType.Float32).Matmul(p.A.to(ScalarType.Float32)).mul(adapters.Scaling);         // (out, r)·(r, in)
                 w.copy_(w.to(ScalarType.Float32).add(delta).to(w.dtype));
             }
         adapters.IsMerged = true;

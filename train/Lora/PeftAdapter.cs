@@ -1,6 +1,7 @@
 using Toolkit.Core.Checkpoints;
 using Toolkit.Train.Model;
-using Toolkit.Train.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Toolkit.Train.Lora;
 
@@ -36,9 +37,8 @@ public static class PeftAdapter
         foreach (var (name, t) in adapters.NamedParameters)
         {
             using var scope = torch.NewDisposeScope();
-            var c = t.detach().contiguous();
-            var bytes = new byte[c.numel() * ItemSize(c.dtype)];
-            c.CopyTo<byte>(bytes);
+            var c = t.detach().cpu().contiguous();
+            var bytes = c.bytes.ToArray();
             data.Add(new TensorBytes(name, ToSafetensors(c.dtype), c.shape, bytes));
         }
         SafetensorsWriter.Write(Path.Combine(folder, WeightsFileName), data, new Dictionary<string, string> { ["format"] = "pt" });
@@ -109,5 +109,4 @@ public static class PeftAdapter
         _ => throw new ArgumentException($"LoRA adapters are saved as float32, bfloat16 or float16, not {t}"),
     };
 
-    static int ItemSize(ScalarType t) => t == ScalarType.Float32 ? 4 : 2;
 }

@@ -1,5 +1,7 @@
 using Toolkit.Train.Model;
-using Toolkit.Train.Torch;
+using Toolkit.Train.Engine;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Toolkit.Train.Losses;
 
@@ -32,7 +34,7 @@ public static class CompletionLogps
         using var scope = torch.NewDisposeScope();
         var hidden = model.Hidden(batch.Ids, batch.AttentionMask, batch.PositionIds, batch.Allowed);   // (B, T, E)
         var r = FromHidden(model, hidden, batch.Targets, chunk);
-        return new SequenceLogps(r.Sum.MoveToOuterScope(), r.Count.MoveToOuterScope(), r.LogitsSum?.MoveToOuterScope(), r.Vocab);
+        return new SequenceLogps(r.Sum.MoveToOuterDisposeScope(), r.Count.MoveToOuterDisposeScope(), r.LogitsSum?.MoveToOuterDisposeScope(), r.Vocab);
     }
 
     /// <summary>The lm_head part of <see cref="Compute"/> on final hidden states (B, T, E) already computed.</summary>
@@ -54,8 +56,8 @@ public static class CompletionLogps
             using var scope = torch.NewDisposeScope();
             var logits = model.Logits(picked.narrow(0, start, len)).to(ScalarType.Float32);  // (c, V)
             var lp = logits.log_softmax(-1).gather(1, tokens.narrow(0, start, len)).squeeze(1);  // (c)
-            tokenLogps.Add(lp.MoveToOuterScope());
-            using (torch.no_grad()) logitSums.Add(logits.detach().sum(-1).MoveToOuterScope());   // (c)
+            tokenLogps.Add(lp.MoveToOuterDisposeScope());
+            using (torch.no_grad()) logitSums.Add(logits.detach().sum(-1).MoveToOuterDisposeScope());   // (c)
         }
         var vocab = model.Config.VocabSize;
         var assign = Assignment(targets);                                                // (S, N)
@@ -63,9 +65,9 @@ public static class CompletionLogps
         foreach (var q in targets.Sequences) counts[q]++;
         if (n == 0)
             return new SequenceLogps(torch.zeros([s]), torch.tensor(counts), torch.zeros([s]), vocab);
-        var sum = assign.matmul(torch.cat([.. tokenLogps]));                            // (S)
+        var sum = assign.Matmul(torch.cat([.. tokenLogps]));                            // (S)
         Tensor logitSum;
-        using (torch.no_grad()) logitSum = assign.matmul(torch.cat([.. logitSums]));    // (S)
+        using (torch.no_grad()) logitSum = assign.Matmul(torch.cat([.. logitSums]));    // (S)
         return new SequenceLogps(sum, torch.tensor(counts), logitSum, vocab);
     }
 

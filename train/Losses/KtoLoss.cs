@@ -1,4 +1,5 @@
-using Toolkit.Train.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
 using static Toolkit.Train.Losses.LossMath;
 
 namespace Toolkit.Train.Losses;

@@ -1,4 +1,5 @@
-using Toolkit.Train.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Toolkit.Train.Losses;
 
@@ -26,7 +27,7 @@ static class LossMath
     public static void RequireTokens(SequenceLogps s, string what)
     {
         float[] counts;
-        using (torch.no_grad()) counts = s.Count.detach().to(ScalarType.Float32).contiguous().ToArray<float>();
+        using (torch.no_grad()) counts = s.Count.detach().to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
         for (var i = 0; i < counts.Length; i++)
             if (counts[i] <= 0)
                 throw new ArgumentException($"{what} sequence {i} has no completion token (prompt filled max_length, or an empty completion): drop the row before the loss");

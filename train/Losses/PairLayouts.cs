@@ -1,4 +1,4 @@
-using Toolkit.Train.Torch;
+using TorchSharp;
 
 namespace Toolkit.Train.Losses;
 

@@ -1,4 +1,5 @@
-using Toolkit.Train.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
 using static Toolkit.Train.Losses.LossMath;
 
 namespace Toolkit.Train.Losses;
@@ -66,7 +67,7 @@ public static class PreferenceLoss
                     // cDPO (Mitchell 2023, "A note on DPO with noisy preferences"): −(1−ε) log σ(βΔ) − ε log σ(−βΔ).
                     var (rc, rr) = Ratios(red);
                     var z = rc.sub(rr).mul(beta);
-                    term = z.logsigmoid().mul(-(1 - eps)).sub(z.neg().logsigmoid().mul(eps)).mean();
+                    term = z.log_sigmoid().mul(-(1 - eps)).sub(z.neg().log_sigmoid().mul(eps)).mean();
                     break;
                 }
                 case LossType.Robust:
@@ -75,7 +76,7 @@ public static class PreferenceLoss
                     // [−(1−ε) log σ(βΔ) + ε log σ(−βΔ)] / (1 − 2ε).
                     var (rc, rr) = Ratios(red);
                     var z = rc.sub(rr).mul(beta);
-                    term = z.logsigmoid().mul(-(1 - eps)).add(z.neg().logsigmoid().mul(eps)).div(1 - 2 * eps).mean();
+                    term = z.log_sigmoid().mul(-(1 - eps)).add(z.neg().log_sigmoid().mul(eps)).div(1 - 2 * eps).mean();
                     break;
                 }
                 case LossType.Hinge:
@@ -100,7 +101,7 @@ public static class PreferenceLoss
                     // SimPO: Meng et al. 2024, "SimPO: Simple Preference Optimization with a Reference-Free Reward",
                     // Eq. 6: −log σ(β p̄_c − β p̄_r − γ), p̄ = logπ(y)/|y|; label smoothing as TRL's CPOTrainer applies it.
                     var z = Policy(chosen, red).sub(Policy(rejected, red)).mul(beta).sub(o.SimpoGamma);
-                    term = z.logsigmoid().mul(-(1 - eps)).sub(z.neg().logsigmoid().mul(eps)).mean();
+                    term = z.log_sigmoid().mul(-(1 - eps)).sub(z.neg().log_sigmoid().mul(eps)).mean();
                     break;
                 }
                 case LossType.Orpo:
@@ -111,7 +112,7 @@ public static class PreferenceLoss
                     var pc = Policy(chosen, red);
                     var pr = Policy(rejected, red);
                     var logOdds = pc.sub(pr).sub(LogOneMinusExp(pc).sub(LogOneMinusExp(pr)));     // (B)
-                    var ratio = logOdds.logsigmoid();                                              // (B)
+                    var ratio = logOdds.log_sigmoid();                                              // (B)
                     var nll = SftLoss.Nll(chosen);
                     term = nll.sub(ratio.mean().mul(beta));
                     metrics["nll_loss"] = Item(nll);

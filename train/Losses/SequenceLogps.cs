@@ -1,4 +1,4 @@
-using Toolkit.Train.Torch;
+using static TorchSharp.torch;
 
 namespace Toolkit.Train.Losses;
 

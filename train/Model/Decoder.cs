@@ -1,7 +1,8 @@
 using Toolkit.Core.Checkpoints;
 using Toolkit.Train.Lora;
-using Toolkit.Train.Torch;
-using F = Toolkit.Train.Torch.torch.nn.functional;
+using TorchSharp;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
 
 namespace Toolkit.Train.Model;
 
@@ -62,10 +63,13 @@ public sealed class Decoder : IDisposable
         long b = inputIds.size(0), t = inputIds.size(1), past = cache?.Length ?? 0;
         positionIds ??= DefaultPositions(b, t, past, attentionMask);
         allowed ??= CausalMask(t, past, attentionMask);                       // (B or 1, T, S)
-        var blocked = allowed.logical_not().unsqueeze(1);                     // (B, 1, T, S)
+        // Additive mask for SDPA: 0 where allowed, a large finite negative where blocked (finite, so a fully blocked
+        // padding row gets uniform weights as before, never NaN; representable in bf16 under autocast).
+        var bias = torch.zeros(allowed.shape, ScalarType.Float32).masked_fill(allowed.logical_not(), MaskedScore).unsqueeze(1); // (B, 1, T, S)
         var (cos, sin) = rotary.Tables(positionIds);                          // (B, 1, T, D)
 
-        var h = F.embedding(inputIds, Weights["model.embed_tokens.weight"]);  // (B, T, E)
+        var embed = Weights["model.embed_tokens.weight"];
+        var h = embed.index_select(0, inputIds.flatten()).view(b, t, embed.size(1));  // (B, T, E)
         for (var i = 0; i < c.NumHiddenLayers; i++)
         {
             // Each layer's intermediates are freed when it ends (autograd keeps what backward needs); only h leaves.
@@ -79,19 +83,27 @@ public sealed class Decoder : IDisposable
             q = Rotary.Apply(q, cos, sin);
             k = Rotary.Apply(k, cos, sin);
             if (cache is not null) (k, v) = cache.Append(i, k, v);                                              // (B, G, S, D)
-            var attn = Attention(q, k, v, blocked);                                                              // (B, T, H·D)
+            var attn = Attention(q, k, v, bias);                                                              // (B, T, H·D)
             h = h.add(Linear(attn, p + "self_attn.o_proj"));
             // 2) SwiGLU MLP block: down(silu(gate(x)) * up(x))
             x = RmsNorm(h, Weights[p + "post_attention_layernorm.weight"], c.RmsNormEps);
             var gate = Linear(x, p + "mlp.gate_proj").silu();                                                   // (B, T, F)
             var up = Linear(x, p + "mlp.up_proj");
-            h = h.add(Linear(gate.mul(up), p + "mlp.down_proj")).MoveToOuterScope();                          // (B, T, E)
+            h = h.add(Linear(gate.mul(up), p + "mlp.down_proj")).MoveToOuterDisposeScope();                          // (B, T, E)
         }
         return RmsNorm(h, Weights["model.norm.weight"], c.RmsNormEps);
     }
 
-    /// <summary>softmax(q·kᵀ/√D + mask)·v with K/V heads shared by H/G query heads; scores and softmax in float32.</summary>
-    Tensor Attention(Tensor q, Tensor k, Tensor v, Tensor blocked)
+    /// <summary>The additive attention bias of a blocked key (see <see cref="Attention"/>).</summary>
+    const float MaskedScore = -1e30f;
+
+    /// <summary>
+    /// softmax(q·kᵀ/√D + bias)·v with K/V heads shared by H/G query heads, through libtorch's
+    /// <c>scaled_dot_product_attention</c> (its scale is 1/√D of q's last dimension, which is ours; TorchSharp 0.107 has
+    /// no GQA broadcast, so K/V are repeated here). <paramref name="bias"/> (B or 1, 1, T, S) float32, 0 or
+    /// <see cref="MaskedScore"/>; cast to q's dtype (bf16 under autocast). float32 inputs: float32 scores and softmax.
+    /// </summary>
+    Tensor Attention(Tensor q, Tensor k, Tensor v, Tensor bias)
     {
         var groups = Config.NumAttentionHeads / Config.NumKeyValueHeads;
         if (groups > 1)
@@ -99,11 +111,9 @@ public sealed class Decoder : IDisposable
             k = k.repeat_interleave(groups, 1);                                   // (B, H, S, D)
             v = v.repeat_interleave(groups, 1);
         }
-        var scores = q.matmul(k.transpose(-2, -1)).to(ScalarType.Float32)      // (B, H, T, S)
-            .mul(1.0 / Math.Sqrt(Config.HeadDim))
-            .masked_fill(blocked, float.MinValue);
-        var probs = scores.softmax(-1).to(v.dtype);
-        var o = probs.matmul(v).transpose(1, 2);                                  // (B, T, H, D)
+        if (k.dtype != q.dtype) k = k.to(q.dtype);
+        if (v.dtype != q.dtype) v = v.to(q.dtype);
+        var o = F.scaled_dot_product_attention(q, k, v, bias.dtype == q.dtype ? bias : bias.to(q.dtype)).transpose(1, 2); // (B, T, H, D)
         return o.reshape(o.size(0), o.size(1), -1);                               // (B, T, H·D)
     }
 
@@ -111,14 +121,14 @@ public sealed class Decoder : IDisposable
     public static Tensor RmsNorm(Tensor x, Tensor weight, double eps)
     {
         var xf = x.to(ScalarType.Float32);
-        var y = xf.mul(xf.pow(2).mean(-1, keepdim: true).add(eps).rsqrt());
+        var y = xf.mul(xf.pow(2).mean([-1], keepdim: true).add(eps).rsqrt());
         return weight.mul(y.to(weight.dtype));
     }
 
     /// <summary>(B, T) positions: real tokens counted from 0 (padding gets 1, as transformers' generate does), or P..P+T-1.</summary>
     static Tensor DefaultPositions(long b, long t, long past, Tensor? attentionMask)
     {
-        if (attentionMask is null) return torch.arange(past, past + t, 1).unsqueeze(0).expand(b, t);
+        if (attentionMask is null) return torch.arange(past, past + t, 1, ScalarType.Int64).unsqueeze(0).expand(b, t);
         var m = attentionMask.to(ScalarType.Int64);
         var pos = m.cumsum(-1).sub(1).masked_fill(m.eq(0), 1);                   // (B, S)
         return pos.narrow(1, past, t);
@@ -128,8 +138,8 @@ public sealed class Decoder : IDisposable
     public static Tensor CausalMask(long t, long past, Tensor? attentionMask)
     {
         var s = past + t;
-        var qpos = torch.arange(past, past + t, 1).unsqueeze(1);                  // (T, 1)
-        var kpos = torch.arange(s).unsqueeze(0);                                  // (1, S)
+        var qpos = torch.arange(past, past + t, 1, ScalarType.Int64).unsqueeze(1);                  // (T, 1)
+        var kpos = torch.arange(0, s, 1, ScalarType.Int64).unsqueeze(0);                                  // (1, S)
         var causal = kpos.le(qpos).unsqueeze(0);                                  // (1, T, S)
         if (attentionMask is null) return causal;
         return causal.logical_and(attentionMask.ne(0).unsqueeze(1));              // (B, T, S)

@@ -1,12 +1,14 @@
 using Toolkit.Core.Checkpoints;
-using Toolkit.Train.Torch;
-using Toolkit.Train.Torch.Native;
+using TorchSharp;
+using static TorchSharp.torch;
+using TorchSharp.Modules;
 
 namespace Toolkit.Train.Model;
 
 /// <summary>
 /// The decoder's parameters under Hugging Face's names (<c>model.layers.0.self_attn.q_proj.weight</c>, ...), so a
-/// checkpoint folder maps one to one. Owns its tensors: they live outside any dispose scope until <see cref="Dispose"/>.
+/// checkpoint folder maps one to one. Owns its tensors: each is a TorchSharp <see cref="Parameter"/> (frozen until a
+/// <c>Policy</c> or LoRA marks it trainable) living outside any dispose scope until <see cref="Dispose"/>.
 /// </summary>
 public sealed class DecoderWeights : IDisposable
 {
@@ -66,7 +68,7 @@ public sealed class DecoderWeights : IDisposable
             var t = name.EndsWith("norm.weight") ? torch.ones(shape, dtype)
                 : name.EndsWith(".bias") ? torch.zeros(shape, dtype)
                 : torch.randn(shape).mul(0.02).to(dtype);
-            w.tensors[name] = t.DetachFromDisposeScope();
+            w.tensors[name] = new Parameter(t.DetachFromDisposeScope(), requires_grad: false);
         }
         return w;
     }
@@ -86,10 +88,29 @@ public sealed class DecoderWeights : IDisposable
             if (!src.Shape.SequenceEqual(shape))
                 throw new CheckpointException(src.FilePath,
                     $"{src.FilePath}: tensor '{name}' has shape [{string.Join(", ", src.Shape)}], config.json implies [{string.Join(", ", shape)}].");
-            var raw = Tensor.From(Lib.tk_tensor_from_data((void*)src.Address, src.ByteLength, shape, shape.Length, (int)ToScalarType(src.DType, src.FilePath, name)));
-            w.tensors[name] = raw.to(dtype).DetachFromDisposeScope();
+            var raw = torch.empty(shape, ToScalarType(src.DType, src.FilePath, name), torch.CPU);
+            if (src.ByteLength > int.MaxValue)
+                throw new CheckpointException(src.FilePath, $"{src.FilePath}: tensor '{name}' has {src.ByteLength} bytes; one tensor is limited to 2 GiB here.");
+            raw.bytes = new Span<byte>((void*)src.Address, (int)src.ByteLength);
+            w.tensors[name] = new Parameter(raw.to(dtype).DetachFromDisposeScope(), requires_grad: false);
         }
         return w;
+    }
+
+    /// <summary>
+    /// Moves every parameter to <paramref name="device"/> (each becomes a new <see cref="Parameter"/> with the same
+    /// requires_grad; the old one is disposed). Do it before an optimizer is created over them. No-op on the same device.
+    /// </summary>
+    public void MoveTo(Device device)
+    {
+        foreach (var name in tensors.Keys.ToList())
+        {
+            var old = tensors[name];
+            if (old.device.type == device.type && old.device.index == device.index) continue;
+            using (torch.no_grad())
+                tensors[name] = new Parameter(old.detach().to(device).DetachFromDisposeScope(), old.requires_grad);
+            old.Dispose();
+        }
     }
 
     /// <summary>Writes an HF checkpoint folder (config.json, model.safetensors or shards) with tensors stored as <paramref name="dtype"/>.</summary>
@@ -99,9 +120,8 @@ public sealed class DecoderWeights : IDisposable
         foreach (var (name, t) in All)
         {
             using var scope = torch.NewDisposeScope();
-            var cast = t.detach().to(dtype).contiguous();
-            var bytes = new byte[cast.numel() * ItemSize(dtype)];
-            cast.CopyTo<byte>(bytes);
+            var cast = t.detach().to(dtype).cpu().contiguous();
+            var bytes = cast.bytes.ToArray();
             data.Add(new TensorBytes(name, ToSafetensors(dtype), cast.shape, bytes));
         }
         var config = Config with { TorchDtype = dtype switch { ScalarType.BFloat16 => "bfloat16", ScalarType.Float16 => "float16", _ => "float32" } };
@@ -124,8 +144,6 @@ public sealed class DecoderWeights : IDisposable
         ScalarType.Float16 => SafetensorsDType.F16,
         _ => throw new ArgumentException($"checkpoints are written as float32, bfloat16 or float16, not {t}"),
     };
-
-    static int ItemSize(ScalarType t) => t == ScalarType.Float32 ? 4 : 2;
 
     public void Dispose()
     {

@@ -1,5 +1,6 @@
 using Toolkit.Core.Checkpoints;
-using Toolkit.Train.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Toolkit.Train.Model;
 

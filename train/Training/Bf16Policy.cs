@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using Toolkit.Train.Torch;
+using Toolkit.Train.Engine;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Toolkit.Train.Training;
 
@@ -100,7 +102,7 @@ public static class Bf16Policy
         void Once()
         {
             using var s = torch.NewDisposeScope();
-            a.matmul(b);
+            a.Matmul(b);
         }
 
         /// <summary>GFLOP/s of one round of <c>inner</c> matmuls.</summary>

@@ -6,9 +6,11 @@ namespace Toolkit.Train.Training;
 
 /// <summary>
 /// Resumable checkpoints, <c>output_dir/checkpoint-N/</c> (N = optimizer steps completed), each holding:
-/// the model as the final output would be (HF folder or PEFT adapter, with tokenizer files), <c>trainable.pt</c>
-/// (the trainable tensors, bit-exact), <c>optimizer-decay.pt</c> / <c>optimizer-nodecay.pt</c> (AdamW moments and
-/// step counts of the two parameter groups), and <c>trainer_state.json</c> (step, data position, early-stopping state).
+/// the model as the final output would be (HF folder or PEFT adapter, with tokenizer files), <c>trainable.safetensors</c>
+/// (the trainable tensors, bit-exact, our safetensors writer), <c>optimizer.bin</c> (the one AdamW's moments and step
+/// counts for its two parameter groups, TorchSharp's <c>save_state_dict</c> format), and <c>trainer_state.json</c>
+/// (step, data position, early-stopping state, <see cref="VersionKey"/>). Version 1 (libtorch 1.13 pickles,
+/// <c>trainable.pt</c>, two optimizers) is refused by <see cref="ReadState"/>.
 /// The schedule is a function of the step and the RNG is re-seeded with seed + step at every step, so neither needs
 /// state. Written into <c>checkpoint-N.tmp</c> and renamed: a folder named checkpoint-N is always complete.
 /// </summary>
@@ -16,6 +18,18 @@ public static class Checkpoint
 {
     /// <summary>trainer_state.json.</summary>
     public const string StateFile = "trainer_state.json";
+
+    /// <summary>The trainable tensors (safetensors, bit-exact).</summary>
+    public const string TrainableFile = "trainable.safetensors";
+
+    /// <summary>The AdamW state (TorchSharp's optimizer state format).</summary>
+    public const string OptimizerFile = "optimizer.bin";
+
+    /// <summary>The key in trainer_state.json that holds <see cref="Version"/>.</summary>
+    public const string VersionKey = "checkpoint_version";
+
+    /// <summary>The checkpoint layout written now: 2 = TorchSharp engine (files above). Absent = 1 (libtorch 1.13 shim).</summary>
+    public const int Version = 2;
 
     /// <summary>The folder name of the checkpoint after <paramref name="step"/> steps.</summary>
     public static string Name(int step) => $"checkpoint-{step}";
@@ -101,7 +115,20 @@ public static class Checkpoint
         return final;
     }
 
-    /// <summary>Reads a checkpoint's trainer_state.json.</summary>
-    public static JsonObject ReadState(string folder) =>
-        JsonNode.Parse(File.ReadAllText(Path.Combine(folder, StateFile)))!.AsObject();
+    /// <summary>
+    /// Reads a checkpoint's trainer_state.json; throws <see cref="InvalidDataException"/> naming the file when its
+    /// <see cref="VersionKey"/> is not <see cref="Version"/> (an older engine's checkpoint cannot be resumed).
+    /// </summary>
+    public static JsonObject ReadState(string folder)
+    {
+        var path = Path.Combine(folder, StateFile);
+        var json = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        var version = json[VersionKey] is JsonValue v && v.TryGetValue<int>(out var n) ? n : 1;
+        if (version != Version)
+            throw new InvalidDataException($"{path}: checkpoint version {version}, this toolkit resumes only version {Version} " +
+                (version < Version ? "(written by the libtorch 1.13 engine before the move to TorchSharp; its optimizer state is a libtorch pickle). " +
+                    "HINT: start a new run (the model in that folder loads as a normal checkpoint: --model " + folder + ")"
+                : "(written by a newer toolkit). HINT: resume it with that toolkit"));
+        return json;
+    }
 }

@@ -1,7 +1,7 @@
 using Toolkit.Train.Data;
 using Toolkit.Train.Losses;
 using Toolkit.Train.Model;
-using Toolkit.Train.Torch;
+using TorchSharp;
 
 namespace Toolkit.Train.Training;
 

@@ -1,5 +1,5 @@
 using Toolkit.Train.Model;
-using Toolkit.Train.Torch;
+using static TorchSharp.torch;
 
 namespace Toolkit.Train.Training;
 

@@ -1,7 +1,9 @@
 using Toolkit.Core.Checkpoints;
 using Toolkit.Train.Lora;
 using Toolkit.Train.Model;
-using Toolkit.Train.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
+using TorchSharp.Modules;
 
 namespace Toolkit.Train.Training;
 
@@ -65,31 +67,50 @@ public sealed class Policy : IDisposable
         }
     }
 
-    /// <summary>Writes the trainable tensors bit-exactly for resuming (torch.save of name → tensor).</summary>
-    public void SaveState(string path) =>
-        torch.save(Trainable.ToDictionary(p => p.Name, p => p.Tensor), path);
+    /// <summary>The trainable tensors as TorchSharp parameters (what the optimizer updates), in <see cref="Trainable"/>'s order.</summary>
+    public IReadOnlyList<Parameter> Parameters => [.. Trainable.Select(p => p.Tensor as Parameter
+        ?? throw new InvalidOperationException($"trainable tensor '{p.Name}' is not a TorchSharp Parameter"))];
+
+    /// <summary>Writes the trainable tensors bit-exactly for resuming: a safetensors file of name → tensor (dtype kept).</summary>
+    public void SaveState(string path)
+    {
+        var data = new List<ITensorData>();
+        foreach (var (name, t) in Trainable)
+        {
+            using var scope = torch.NewDisposeScope();
+            var c = t.detach().cpu().contiguous();
+            data.Add(new TensorBytes(name, ToSafetensors(c.dtype), c.shape, c.bytes.ToArray()));
+        }
+        SafetensorsWriter.Write(path, data);
+    }
 
     /// <summary>Copies the tensors of a <see cref="SaveState"/> file into the trainable tensors; names and shapes must match.</summary>
     public void LoadState(string path)
     {
-        var saved = torch.load(path);
-        try
+        using var file = SafetensorsFile.Open(path);
+        using var _ = torch.no_grad();
+        foreach (var (name, t) in Trainable)
         {
-            using var _ = torch.no_grad();
-            foreach (var (name, t) in Trainable)
-            {
-                if (!saved.TryGetValue(name, out var s))
-                    throw new InvalidDataException($"{path}: tensor '{name}' is missing. HINT: resume with the same model and lora options as the run that wrote it");
-                if (!s.shape.SequenceEqual(t.shape))
-                    throw new InvalidDataException($"{path}: tensor '{name}' has shape [{string.Join(", ", s.shape)}], the model has [{string.Join(", ", t.shape)}]");
-                t.copy_(s);
-            }
-        }
-        finally
-        {
-            foreach (var t in saved.Values) t.Dispose();
+            if (!file.TryGet(name, out var s))
+                throw new InvalidDataException($"{path}: tensor '{name}' is missing. HINT: resume with the same model and lora options as the run that wrote it");
+            if (!s.Shape.SequenceEqual(t.shape))
+                throw new InvalidDataException($"{path}: tensor '{name}' has shape [{string.Join(", ", s.Shape)}], the model has [{string.Join(", ", t.shape)}]");
+            if (s.DType != ToSafetensors(t.dtype))
+                throw new InvalidDataException($"{path}: tensor '{name}' is {s.DType}, the model's is {t.dtype}. HINT: resume with the same dtype options");
+            using var scope = torch.NewDisposeScope();
+            var cpu = torch.empty(t.shape, t.dtype);
+            cpu.bytes = s.Span.ToArray();
+            t.copy_(cpu);
         }
     }
+
+    static SafetensorsDType ToSafetensors(ScalarType t) => t switch
+    {
+        ScalarType.Float32 => SafetensorsDType.F32,
+        ScalarType.BFloat16 => SafetensorsDType.BF16,
+        ScalarType.Float16 => SafetensorsDType.F16,
+        _ => throw new ArgumentException($"trainable tensors are float32, bfloat16 or float16, not {t}"),
+    };
 
     /// <summary>True when every trainable value is finite (what is safe to save after a NaN).</summary>
     public bool AllFinite()

@@ -1,6 +1,7 @@
 using Toolkit.Train.Data;
 using Toolkit.Train.Losses;
 using Toolkit.Train.Model;
+using static TorchSharp.torch;
 
 namespace Toolkit.Train.Training;
 
@@ -39,7 +40,7 @@ public sealed class PreferenceObjective(IReadOnlyList<PreferenceExample> train, 
         var b = indices.Count;
         var batch = Layout([.. indices.Select(i => Set(v)[i])], sharedPrompt, padId);
         var (chosen, rejected) = CompletionLogps.Compute(policy, batch).SplitPairs();                     // (B) each
-        Torch.Tensor? refC = null, refR = null;
+        Tensor? refC = null, refR = null;
         if (loss.NeedsReference)
         {
             var sums = reference!.Sums(batch, indices, v);                                                  // (2B)

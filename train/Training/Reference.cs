@@ -1,6 +1,7 @@
 using Toolkit.Train.Losses;
 using Toolkit.Train.Model;
-using Toolkit.Train.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Toolkit.Train.Training;
 

@@ -1,9 +1,11 @@
 using System.Security.Cryptography;
 using Encoding = System.Text.Encoding;
 using Toolkit.Train.Data;
+using Toolkit.Train.Engine;
 using Toolkit.Train.Losses;
 using Toolkit.Train.Model;
-using Toolkit.Train.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Toolkit.Train.Training;
 
@@ -72,10 +74,10 @@ public sealed class ReferenceCache
         for (var start = 0; start < set.Count; start += batchSize)
         {
             using var scope = torch.NewDisposeScope();
-            using var amp = bf16 ? torch.autocast(ScalarType.BFloat16) : null;
+            using var amp = Autocast.Enable(bf16);
             var n = Math.Min(batchSize, set.Count - start);
             var batch = PreferenceObjective.Layout([.. set.Skip(start).Take(n)], shared, padId);
-            var sums = CompletionLogps.Compute(model, batch).Sum.to(ScalarType.Float32).contiguous().ToArray<float>();   // (2n)
+            var sums = CompletionLogps.Compute(model, batch).Sum.to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();   // (2n)
             for (var i = 0; i < n; i++) (chosen[start + i], rejected[start + i]) = (sums[i], sums[n + i]);
         }
         return (chosen, rejected);
@@ -101,11 +103,9 @@ public sealed class ReferenceCache
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var (name, t) in model.Weights.All)
         {
-            using var c = t.detach().contiguous();
+            using var c = t.detach().cpu().contiguous();
             sha.AppendData(Encoding.UTF8.GetBytes($"{name}:{string.Join('x', c.shape)}:{c.dtype}\n"));
-            var bytes = new byte[c.numel() * c.dtype.ElementSize()];
-            c.CopyTo<byte>(bytes);
-            sha.AppendData(bytes);
+            sha.AppendData(c.bytes);
         }
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }

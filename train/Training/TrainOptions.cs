@@ -116,6 +116,10 @@ public abstract record TrainOptions
     /// <summary>Whether matmuls run under bf16 autocast: <see cref="Bf16"/> resolved (auto by <see cref="Bf16Policy"/>).</summary>
     public bool UseBf16 => Bf16 switch { Bf16Mode.True => true, Bf16Mode.False => false, _ => Bf16Policy.Measured.BfFaster };
 
+    /// <summary>Where tensors live.</summary>
+    [Option("device", "Where the model, optimizer state and activations live: cpu (default) or cuda. cuda needs TorchSharp's CUDA build of libtorch (libtorch-cuda-12.8-linux-x64 in place of libtorch-cpu-linux-x64) and a visible NVIDIA GPU; without either the run stops at start naming what is missing.")]
+    public Toolkit.Train.Engine.DeviceKind Device { get; init; } = Toolkit.Train.Engine.DeviceKind.Cpu;
+
     /// <summary>Seed.</summary>
     [Option("seed", "Seed of the data order (shuffled per epoch), the train/validation split, --preset initialization and libtorch's generator (re-seeded with seed + step at every step, so a resumed run draws the same numbers). Default 42.")]
     public long Seed { get; init; } = 42;

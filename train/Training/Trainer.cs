@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using Toolkit.Train.Torch;
-using static Toolkit.Train.Torch.torch;
+using static TorchSharp.torch;
+using Toolkit.Train.Engine;
+using TorchSharp.Modules;
 
 namespace Toolkit.Train.Training;
 
@@ -56,11 +57,8 @@ public sealed class Trainer(TrainOptions options, Policy policy, IObjective obje
         var order = new DataOrder(objective.TrainCount, o.PerDeviceTrainBatchSize, o.Seed);
         var total = TotalSteps;
         var schedule = LrSchedule.From(o, total);
-        var decay = policy.Trainable.Where(p => p.Tensor.ndim >= 2).Select(p => p.Tensor).ToArray();     // matrices, embeddings
-        var noDecay = policy.Trainable.Where(p => p.Tensor.ndim < 2).Select(p => p.Tensor).ToArray();    // norm weights, biases
-        using var optDecay = decay.Length > 0 ? new optim.AdamW(decay, o.LearningRate, o.AdamBeta1, o.AdamBeta2, o.AdamEpsilon, o.WeightDecay) : null;
-        using var optNoDecay = noDecay.Length > 0 ? new optim.AdamW(noDecay, o.LearningRate, o.AdamBeta1, o.AdamBeta2, o.AdamEpsilon, 0) : null;
-        var all = policy.Trainable.Select(p => p.Tensor).ToArray();
+        var all = policy.Parameters;
+        using var opt = CreateOptimizer(all, o);
 
         // resume: trainable tensors, optimizer moments, step, early-stopping state; the log is cut back to the checkpoint
         var state = new EvalState();
@@ -70,10 +68,9 @@ public sealed class Trainer(TrainOptions options, Policy policy, IObjective obje
             JsonObject s = null!;
             var folder = Checkpoint.ResumeFrom(resume, outDir, f =>   // a corrupt checkpoint is named; "latest" falls back to the previous one
             {
-                Checkpoint.LoadFile(Path.Combine(f, "trainable.pt"), policy.LoadState);
-                if (optDecay is not null) Checkpoint.LoadFile(Path.Combine(f, "optimizer-decay.pt"), optDecay.load);
-                if (optNoDecay is not null) Checkpoint.LoadFile(Path.Combine(f, "optimizer-nodecay.pt"), optNoDecay.load);
-                s = Checkpoint.ReadState(f);
+                s = Checkpoint.ReadState(f);   // refuses another checkpoint version first
+                Checkpoint.LoadFile(Path.Combine(f, Checkpoint.TrainableFile), policy.LoadState);
+                Checkpoint.LoadFile(Path.Combine(f, Checkpoint.OptimizerFile), file => opt.load_state_dict(file));
             }, log);
             start = (int)s["global_step"]!;
             state = EvalState.From(s);
@@ -107,16 +104,15 @@ public sealed class Trainer(TrainOptions options, Policy policy, IObjective obje
             var unitTotal = units.Sum();
             var agg = new WeightedMetrics();
             long tokens = 0;
-            optDecay?.zero_grad();
-            optNoDecay?.zero_grad();
+            opt.zero_grad();
             for (var k = 0; k < micro.Count; k++)
             {
                 using var scope = NewDisposeScope();
                 ObjectiveOutput output;
-                using (o.UseBf16 ? autocast(ScalarType.BFloat16) : null)
+                using (Autocast.Enable(o.UseBf16))
                     output = objective.Forward(policy.Model, micro[k], validation: false);
                 var lossValue = output.Metrics["loss"];
-                if (!double.IsFinite(lossValue)) Diverged(step, k, micro[k], $"loss is {lossValue}", lastSaved, order, state, optDecay, optNoDecay);
+                if (!double.IsFinite(lossValue)) Diverged(step, k, micro[k], $"loss is {lossValue}", lastSaved, order, state, opt);
                 output.Loss.mul(units[k] / unitTotal).backward();                                 // the accumulation scale
                 agg.Add(output.Metrics, units[k]);
                 tokens += output.Tokens;
@@ -124,12 +120,10 @@ public sealed class Trainer(TrainOptions options, Policy policy, IObjective obje
 
             // 3) clip, schedule, update
             var gradNorm = nn.utils.clip_grad_norm_(all, o.MaxGradNorm > 0 ? o.MaxGradNorm : double.PositiveInfinity);
-            if (!double.IsFinite(gradNorm)) Diverged(step, -1, micro.SelectMany(x => x).ToArray(), $"grad_norm is {gradNorm}", lastSaved, order, state, optDecay, optNoDecay);
+            if (!double.IsFinite(gradNorm)) Diverged(step, -1, micro.SelectMany(x => x).ToArray(), $"grad_norm is {gradNorm}", lastSaved, order, state, opt);
             var lr = schedule.At(step - 1);
-            optDecay?.set_lr(lr);
-            optNoDecay?.set_lr(lr);
-            optDecay?.step();
-            optNoDecay?.step();
+            foreach (var g in opt.ParamGroups) g.LearningRate = lr;
+            opt.step();
 
             // 4) signals
             var m = new List<KeyValuePair<string, double>>
@@ -160,13 +154,13 @@ public sealed class Trainer(TrainOptions options, Policy policy, IObjective obje
             if (StopAfterStep == step) return new TrainResult(step, false, state.BestOrNull, state.BestStepOrNull, outDir);
             if (o.SaveSteps > 0 && step % o.SaveSteps == 0 && step < total && !early)
             {
-                SaveCheckpoint(step, order, state, optDecay, optNoDecay);
+                SaveCheckpoint(step, order, state, opt);
                 lastSaved = step;
             }
         }
 
         // the end: last checkpoint, the model for use, summaries
-        if (lastSaved != step) SaveCheckpoint(step, order, state, optDecay, optNoDecay);
+        if (lastSaved != step) SaveCheckpoint(step, order, state, opt);
         WriteSummaries();
         var final = new JsonObject
         {
@@ -188,14 +182,28 @@ public sealed class Trainer(TrainOptions options, Policy policy, IObjective obje
             using var scope = NewDisposeScope();
             var ix = Enumerable.Range(s, Math.Min(options.PerDeviceEvalBatchSize, objective.ValidationCount - s)).ToArray();
             ObjectiveOutput output;
-            using (options.UseBf16 ? autocast(ScalarType.BFloat16) : null)
+            using (Autocast.Enable(options.UseBf16))
                 output = objective.Forward(policy.Model, ix, validation: true);
             agg.Add(output.Metrics, objective.Units(ix, true));
         }
         return [.. agg.Result().Select(kv => new KeyValuePair<string, double>("eval_" + kv.Key, kv.Value))];
     }
 
-    void SaveCheckpoint(int step, DataOrder order, EvalState state, optim.AdamW? d, optim.AdamW? nd)
+    /// <summary>
+    /// One AdamW over <paramref name="all"/> with two parameter groups, as transformers groups them: matrices and
+    /// embeddings (ndim ≥ 2) decay by weight_decay, norm weights and biases do not. An empty group is left out.
+    /// </summary>
+    static AdamW CreateOptimizer(IReadOnlyList<Parameter> all, TrainOptions o)
+    {
+        var decay = all.Where(p => p.ndim >= 2).ToList();
+        var noDecay = all.Where(p => p.ndim < 2).ToList();
+        var groups = new List<AdamW.ParamGroup>();
+        if (decay.Count > 0) groups.Add(new AdamW.ParamGroup(decay, o.LearningRate, o.AdamBeta1, o.AdamBeta2, o.AdamEpsilon, o.WeightDecay));
+        if (noDecay.Count > 0) groups.Add(new AdamW.ParamGroup(noDecay, o.LearningRate, o.AdamBeta1, o.AdamBeta2, o.AdamEpsilon, 0));
+        return optim.AdamW(groups, o.LearningRate, o.AdamBeta1, o.AdamBeta2, o.AdamEpsilon, 0);
+    }
+
+    void SaveCheckpoint(int step, DataOrder order, EvalState state, AdamW opt)
     {
         var o = options;
         var micro = (long)step * o.GradientAccumulationSteps;
@@ -207,14 +215,14 @@ public sealed class Trainer(TrainOptions options, Policy policy, IObjective obje
             ["data_position"] = new JsonObject { ["micro_batches_done"] = micro, ["epoch"] = micro / order.MicroBatchesPerEpoch, ["micro_batch_in_epoch"] = micro % order.MicroBatchesPerEpoch },
             ["rng"] = $"libtorch re-seeded with seed + step before every step (seed {o.Seed})",
             ["seed"] = o.Seed,
+            [Checkpoint.VersionKey] = Checkpoint.Version,
         };
         state.WriteTo(json);
         var path = Checkpoint.Save(o.OutputDir!, step, json, folder =>
         {
             policy.Save(folder);
-            policy.SaveState(Path.Combine(folder, "trainable.pt"));
-            d?.save(Path.Combine(folder, "optimizer-decay.pt"));
-            nd?.save(Path.Combine(folder, "optimizer-nodecay.pt"));
+            policy.SaveState(Path.Combine(folder, Checkpoint.TrainableFile));
+            opt.save_state_dict(Path.Combine(folder, Checkpoint.OptimizerFile));
         }, o.SaveTotalLimit);
         WriteSummaries();
         log?.Invoke($"saved {path}");
@@ -243,7 +251,7 @@ public sealed class Trainer(TrainOptions options, Policy policy, IObjective obje
     }
 
     /// <summary>Stops the run on a non-finite value: logs it, saves what is safe, throws naming step and batch.</summary>
-    void Diverged(int step, int microIndex, IReadOnlyList<int> examples, string what, int lastSaved, DataOrder order, EvalState state, optim.AdamW? d, optim.AdamW? nd)
+    void Diverged(int step, int microIndex, IReadOnlyList<int> examples, string what, int lastSaved, DataOrder order, EvalState state, AdamW opt)
     {
         var o = options;
         var globalMicro = (long)(step - 1) * o.GradientAccumulationSteps + Math.Max(0, microIndex);
@@ -255,7 +263,7 @@ public sealed class Trainer(TrainOptions options, Policy policy, IObjective obje
         if (policy.AllFinite())
         {
             // no optimizer step ran for this step: the weights and moments are those after step - 1
-            if (lastSaved != step - 1 && step > 1) SaveCheckpoint(step - 1, order, state, d, nd);
+            if (lastSaved != step - 1 && step > 1) SaveCheckpoint(step - 1, order, state, opt);
             saved = step > 1 ? $"the state before this step is in {Path.Combine(o.OutputDir!, Checkpoint.Name(step - 1))}" : "nothing to save before the first step";
         }
         else saved = $"the weights are no longer finite and were not saved; the last good checkpoint is {(lastSaved > 0 ? Checkpoint.Name(lastSaved) : "none")}";

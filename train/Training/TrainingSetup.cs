@@ -3,9 +3,11 @@ using Toolkit.Core.Folders;
 using Toolkit.Core.Templates;
 using Toolkit.Core.Tokenizers;
 using Toolkit.Train.Data;
+using Toolkit.Train.Engine;
 using Toolkit.Train.Lora;
 using Toolkit.Train.Model;
-using Toolkit.Train.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Toolkit.Train.Training;
 
@@ -38,6 +40,8 @@ public sealed class TrainingSetup : IDisposable
     public static TrainingSetup Build(TrainOptions o, Action<string>? log = null)
     {
         o.Validate();
+        var device = TorchDevice.Resolve(o.Device);                        // loads libtorch; cuda: stops here naming what is missing
+        if (device.type != DeviceType.CPU) torch.set_default_device(device);   // batches, masks and tables are created there
         if (o.Threads > 0) torch.set_num_threads(o.Threads);
         log?.Invoke(Bf16Policy.Decide(o.Bf16).Line);                         // bf16: what was chosen and why (measured)
 
@@ -76,7 +80,7 @@ public sealed class TrainingSetup : IDisposable
         }
 
         // 3) policy
-        var loadStart = StartingModel(o, tok, stopIds);
+        var loadStart = OnDevice(StartingModel(o, tok, stopIds), device);
         var policyModel = loadStart();
         LoraAdapters? adapters = null;
         if (o.LoraR > 0)
@@ -108,7 +112,7 @@ public sealed class TrainingSetup : IDisposable
         else if (pref!.IsKto)
         {
             var (train, val) = DatasetSplit.Split(unpaired, o.ValidationSplit, seed);
-            var reference = LiveReference(pref, policyModel, adapters, loadStart);
+            var reference = LiveReference(pref, policyModel, adapters, loadStart, device);
             refText = reference.Describe;
             objective = new KtoObjective(train, val, pref.ToLossOptions(), reference, padId);
         }
@@ -119,11 +123,11 @@ public sealed class TrainingSetup : IDisposable
             Reference? reference = null;
             if (loss.NeedsReference)
             {
-                var loadRef = pref.RefModel is { } r ? () => LoadFolder(r) : loadStart;
+                var loadRef = pref.RefModel is { } r ? OnDevice(() => LoadFolder(r), device) : loadStart;
                 reference = pref.PrecomputeRefLogProbs
                     ? Reference.Precomputed(ReferenceCache.OpenOrCompute(Path.Combine(o.OutputDir!, "ref_logps"), loadRef, train, val,
                         pref.SharedPrompt, o.UseBf16, pref.PrecomputeRefBatchSize ?? o.PerDeviceEvalBatchSize, padId, log))
-                    : LiveReference(pref, policyModel, adapters, loadRef);
+                    : LiveReference(pref, policyModel, adapters, loadRef, device);
                 refText = reference.Describe;
             }
             objective = new PreferenceObjective(train, val, loss, reference, pref.SharedPrompt, padId);
@@ -133,11 +137,19 @@ public sealed class TrainingSetup : IDisposable
         return new TrainingSetup { Options = o, Policy = policy, Objective = objective, ReferenceDescription = refText, ChatTemplate = template };
     }
 
-    static Reference LiveReference(PreferenceOptions o, Decoder policy, LoraAdapters? adapters, Func<Decoder> loadStart)
+    static Reference LiveReference(PreferenceOptions o, Decoder policy, LoraAdapters? adapters, Func<Decoder> loadStart, Device device)
     {
         if (adapters is not null && o.RefModel is null) return Reference.WithAdaptersOff(policy, adapters.Disable);
-        return Reference.Frozen(o.RefModel is { } r ? LoadFolder(r) : loadStart());
+        return Reference.Frozen(o.RefModel is { } r ? OnDevice(() => LoadFolder(r), device)() : loadStart());
     }
+
+    /// <summary><paramref name="load"/> followed by moving the weights to <paramref name="device"/> (before any optimizer exists).</summary>
+    static Func<Decoder> OnDevice(Func<Decoder> load, Device device) => () =>
+    {
+        var model = load();
+        if (device.type != DeviceType.CPU) model.Weights.MoveTo(device);
+        return model;
+    };
 
     /// <summary>A loader of the starting model: the checkpoint folder, or the preset initialized with the seed (the same weights on every call).</summary>
     static Func<Decoder> StartingModel(TrainOptions o, Tokenizer tok, IReadOnlyList<int> stopIds)

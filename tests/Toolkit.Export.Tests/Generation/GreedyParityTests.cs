@@ -1,6 +1,6 @@
 using Toolkit.Runtime.Generation;
 using Toolkit.Train.Model;
-using Toolkit.Train.Torch;
+using TorchSharp;
 using Xunit.Abstractions;
 
 namespace Toolkit.Export.Tests.Generation;
@@ -22,7 +22,7 @@ public sealed class GreedyParityTests(GenerationFixture f, ITestOutputHelper out
         for (var step = 0; step < newTokens; step++)
         {
             using var scope = torch.NewDisposeScope();
-            var logits = model.Forward(torch.tensor(input, [1, input.Length]), cache: cache).ToArray<float>();   // (1, T, V)
+            var logits = model.Forward(torch.tensor(input, [1, input.Length]), cache: cache).data<float>().ToArray();   // (1, T, V)
             var v = model.Config.VocabSize;
             var last = logits.AsSpan(logits.Length - v, v);
             var best = 0;

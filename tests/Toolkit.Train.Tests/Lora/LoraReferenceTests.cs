@@ -1,7 +1,8 @@
 using Toolkit.Train.Losses;
 using Toolkit.Train.Lora;
 using Toolkit.Train.Model;
-using Toolkit.Train.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
 using Xunit.Abstractions;
 using static Toolkit.Train.Tests.Lora.LoraTestKit;
 
@@ -27,7 +28,7 @@ public sealed class LoraReferenceTests(ITestOutputHelper output) : IDisposable
         using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
         var (c, r) = CompletionLogps.Compute(model, PairLayouts.Concatenated(pairs)).SplitPairs();
-        return (c.Sum.to(ScalarType.Float64).ToArray<double>(), r.Sum.to(ScalarType.Float64).ToArray<double>());
+        return (c.Sum.to(ScalarType.Float64).data<double>().ToArray(), r.Sum.to(ScalarType.Float64).data<double>().ToArray());
     }
 
     static double MaxDiff(double[] a, double[] b) => a.Zip(b, (x, y) => Math.Abs(x - y)).Max();
@@ -41,7 +42,7 @@ public sealed class LoraReferenceTests(ITestOutputHelper output) : IDisposable
         using var adapters = LoraAdapters.Attach(model, new LoraConfig { Dropout = 0 }, seed: 33);
         var pairs = Pairs();
         var options = new LossOptions { Beta = 0.1 };
-        using var opt = new torch.optim.AdamW(adapters.Parameters, lr: 1e-2, weight_decay: 0);
+        using var opt = torch.optim.AdamW(adapters.Parameters.Cast<TorchSharp.Modules.Parameter>(), lr: 1e-2, weight_decay: 0);
 
         var history = new List<(double Loss, double Accuracy, double RefDiff)>();
         for (var step = 0; step < 6; step++)
@@ -56,7 +57,7 @@ public sealed class LoraReferenceTests(ITestOutputHelper output) : IDisposable
             result.Loss.backward();
             opt.step();
             var refDiff = Math.Max(MaxDiff(reference.C, live.Chosen), MaxDiff(reference.R, live.Rejected));
-            history.Add((result.Loss.item<double>(), result.Metrics["rewards/accuracies"], refDiff));
+            history.Add((result.Loss.ToDouble(), result.Metrics["rewards/accuracies"], refDiff));
         }
         output.WriteLine(string.Join("\n", history.Select((h, i) => $"step {i + 1}: loss {h.Loss:F6} accuracy {h.Accuracy:F2} |adapters-off − frozen copy| {h.RefDiff:E1}")));
 

@@ -1,7 +1,8 @@
 using Toolkit.Core.Checkpoints;
 using Toolkit.Train.Lora;
 using Toolkit.Train.Model;
-using Toolkit.Train.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Toolkit.Train.Tests.Lora;
 
@@ -37,7 +38,7 @@ static class LoraTestKit
     /// <summary>Runs <paramref name="steps"/> AdamW steps of the NLL on <paramref name="ids"/>; returns the loss before each step.</summary>
     public static double[] TrainSteps(LoraAdapters adapters, Tensor ids, int steps, double lr = 1e-2)
     {
-        using var opt = new torch.optim.AdamW(adapters.Parameters, lr: lr, weight_decay: 0);
+        using var opt = torch.optim.AdamW(adapters.Parameters.Cast<TorchSharp.Modules.Parameter>(), lr: lr, weight_decay: 0);
         var losses = new double[steps];
         for (var i = 0; i < steps; i++)
         {
@@ -46,7 +47,7 @@ static class LoraTestKit
             var loss = Nll(adapters.Model, ids);
             loss.backward();
             opt.step();
-            losses[i] = loss.item<double>();
+            losses[i] = loss.ToDouble();
         }
         return losses;
     }
@@ -56,7 +57,7 @@ static class LoraTestKit
     {
         using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
-        return model.Forward(ids).to(ScalarType.Float32).ToArray<float>();
+        return model.Forward(ids).to(ScalarType.Float32).data<float>().ToArray();
     }
 
     /// <summary>A second decoder with the same base weights, through a checkpoint written to <paramref name="dir"/>.</summary>

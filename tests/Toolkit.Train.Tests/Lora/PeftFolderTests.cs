@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Toolkit.Core.Checkpoints;
 using Toolkit.Train.Lora;
 using Toolkit.Train.Model;
+using TorchSharp;
 using Xunit.Abstractions;
 using static Toolkit.Train.Tests.Lora.LoraTestKit;
 using static Toolkit.Train.Tests.Oracle;
@@ -105,7 +106,7 @@ public sealed class PeftFolderTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(adapters.NamedParameters.Select(p => p.Name), loaded.NamedParameters.Select(p => p.Name));
         foreach (var ((name, a), (_, b)) in adapters.NamedParameters.Zip(loaded.NamedParameters))
             Assert.True(a.equal(b), $"{name} differs after save and load");
-        Assert.Contains(adapters.NamedParameters, p => p.Name.EndsWith("lora_B.weight") && p.Tensor.abs().max().item<double>() > 0);
+        Assert.Contains(adapters.NamedParameters, p => p.Name.EndsWith("lora_B.weight") && p.Tensor.abs().max().ToDouble() > 0);
         loaded.Training = false;
         Assert.Equal(0.0, MaxAbsDiff(trained, Logits(other, ids)));
     }
@@ -149,7 +150,7 @@ public sealed class PeftFolderTests(ITestOutputHelper output) : IDisposable
         using var _a = adapters;
         using var ids = Batch();
         var ours = Logits(model, ids);
-        var rows = ids.ToArray<long>().Chunk(12).ToArray();                          // (4, 12) as nested lists
+        var rows = ids.data<long>().ToArray().Chunk(12).ToArray();                          // (4, 12) as nested lists
         var idsPath = Sub("ids.json");
         File.WriteAllText(idsPath, JsonSerializer.Serialize(rows));
         var outPath = Sub("logits.f32");

@@ -1,6 +1,8 @@
+using Toolkit.Train.Engine;
 using Toolkit.Train.Losses;
 using Toolkit.Train.Model;
-using Toolkit.Train.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
 using Xunit.Abstractions;
 using static Toolkit.Train.Tests.Losses.LossTestKit;
 using static Toolkit.Train.Tests.Oracle;
@@ -16,8 +18,8 @@ public sealed class CompletionLogpsTests(ITestOutputHelper output)
         using var scope = torch.NewDisposeScope();
         var logits = model.Forward(batch.Ids, batch.AttentionMask, batch.PositionIds, batch.Allowed);   // (B, T, V)
         long b = logits.size(0), t = logits.size(1), v = logits.size(2);
-        var lp = logits.log_softmax(-1).ToArray<float>();
-        var raw = logits.ToArray<float>();
+        var lp = logits.log_softmax(-1).data<float>().ToArray();
+        var raw = logits.data<float>().ToArray();
         var sums = new double[b];
         var logitSums = new double[b];
         for (var r = 0; r < b; r++)
@@ -154,11 +156,11 @@ public sealed class CompletionLogpsTests(ITestOutputHelper output)
         var result = PreferenceLoss.Compute(new LossOptions(), c, r, refC.Sum, refR.Sum);
         result.Loss.backward();
         output.WriteLine(string.Join(", ", result.Metrics.Select(kv => $"{kv.Key}={kv.Value:G6}")));
-        Assert.Equal(Math.Log(2), result.Loss.item<double>(), 6);
+        Assert.Equal(Math.Log(2), result.Loss.ToDouble(), 6);
         Assert.Equal(0.0, result.Metrics["rewards/accuracies"]);
         Assert.Equal(0.0, result.Metrics["rewards/chosen"], 9);
         Assert.True(result.Metrics["logps/chosen"] < 0);
-        Assert.True(model.Weights["model.embed_tokens.weight"].grad!.abs().max().item<float>() > 0);
+        Assert.True(model.Weights["model.embed_tokens.weight"].grad!.abs().max().ToSingle() > 0);
     }
 
     [Fact]
@@ -177,12 +179,12 @@ public sealed class CompletionLogpsTests(ITestOutputHelper output)
             PreferenceLoss.Compute(o, c, r, rc.Sum, rr.Sum).Loss.backward();
         }
         Step(new LossOptions());   // warm-up: first-call allocations
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        var before = (Tensor.LiveCount, torch.native_live_tensors());
-        foreach (var type in new[] { LossType.Sigmoid, LossType.Ipo, LossType.Orpo, LossType.SimPO })
-            Step(new LossOptions { Losses = [type, LossType.Sft] });
-        Assert.Equal(before, (Tensor.LiveCount, torch.native_live_tensors()));
+        var leaked = LiveTensors.Leaked(() =>
+        {
+            foreach (var type in new[] { LossType.Sigmoid, LossType.Ipo, LossType.Orpo, LossType.SimPO })
+                Step(new LossOptions { Losses = [type, LossType.Sft] });
+        });
+        Assert.Equal(0, leaked);
     }
 
     [Fact]
@@ -197,9 +199,9 @@ public sealed class CompletionLogpsTests(ITestOutputHelper output)
         long b = batch.Ids.size(0), t = batch.Ids.size(1);
         var logits = model.Forward(batch.Ids, batch.AttentionMask).narrow(1, 0, t - 1).reshape(b * (t - 1), Vocab);
         var labels = torch.tensor(Labels(batch), [b, t]).narrow(1, 1, t - 1).reshape(b * (t - 1));
-        var reference = torch.nn.functional.cross_entropy(logits, labels, ignore_index: -100).item<float>();
+        var reference = torch.nn.functional.cross_entropy(logits, labels, ignore_index: -100).ToSingle();
         output.WriteLine($"SFT loss {ours.Metrics["loss"]:F7} vs cross_entropy {reference:F7}");
-        Assert.Equal(reference, ours.Loss.item<double>(), 5);
+        Assert.Equal(reference, ours.Loss.ToDouble(), 5);
         Assert.Equal(pairs.Sum(p => p.Chosen.Length), ours.Metrics["num_tokens"]);
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Toolkit.Train.Losses;
-using Toolkit.Train.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
 using Xunit.Abstractions;
 using static Toolkit.Train.Tests.Losses.LossTestKit;
 using static Toolkit.Train.Tests.Oracle;
@@ -82,7 +83,7 @@ public sealed class LossParityTests(ITestOutputHelper output) : IDisposable
         result.Loss.backward();
         var gc = ToDoubles(cs.grad!);
         double[] grad = c.IsKto ? gc : [.. gc, .. rs.grad is { } g ? ToDoubles(g) : new double[rs.size(0)]];
-        return (result.Loss.item<double>(), result.Metrics, grad);
+        return (result.Loss.ToDouble(), result.Metrics, grad);
     }
 
     JsonObject Serialize(Case c)
@@ -183,7 +184,7 @@ public sealed class LossParityTests(ITestOutputHelper output) : IDisposable
         foreach (var type in new[] { LossType.Sigmoid, LossType.Robust })
         {
             var r = PreferenceLoss.Compute(new LossOptions { Losses = [type] }, chosen, rejected, chosen.Sum.detach(), rejected.Sum.detach());
-            Assert.Equal(Math.Log(2), r.Loss.item<double>(), 12);
+            Assert.Equal(Math.Log(2), r.Loss.ToDouble(), 12);
             Assert.Equal(0.0, r.Metrics["rewards/accuracies"]);
             Assert.Equal(0.0, r.Metrics["rewards/margins"]);
         }

@@ -1,7 +1,8 @@
 using Toolkit.Core.Checkpoints;
 using Toolkit.Train.Losses;
 using Toolkit.Train.Model;
-using Toolkit.Train.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Toolkit.Train.Tests.Losses;
 
@@ -35,6 +36,6 @@ static class LossTestKit
 
     public static double[] ToDoubles(Tensor t)
     {
-        using (torch.no_grad()) return t.detach().to(ScalarType.Float64).contiguous().ToArray<double>();
+        using (torch.no_grad()) return t.detach().to(ScalarType.Float64).data<double>().ToArray();
     }
 }

@@ -1,5 +1,6 @@
 using Toolkit.Train.Losses;
-using Toolkit.Train.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
 using Xunit.Abstractions;
 using static Toolkit.Train.Tests.Losses.LossTestKit;
 using static Toolkit.Train.Tests.Oracle;
@@ -31,7 +32,7 @@ public sealed class LossTrainingTests(ITestOutputHelper output)
         var initial = model.Weights.All.Select(p => ToDoubles(p.Tensor.flatten())).ToList();
         var pairs = RandomPairs(4, seed: 31);
         var options = OptionsFor(type);
-        using var optimizer = new torch.optim.AdamW(model.Weights.All.Select(p => p.Tensor), lr: 3e-3, weight_decay: 0);
+        using var optimizer = torch.optim.AdamW(model.Weights.All.Select(p => p.Tensor).Cast<TorchSharp.Modules.Parameter>(), lr: 3e-3, weight_decay: 0);
 
         // fixed batch and, where needed, the reference log-probs of the initial model (computed once, as precompute does)
         using var data = torch.NewDisposeScope();
@@ -82,11 +83,11 @@ public sealed class LossTrainingTests(ITestOutputHelper output)
             var result = step();
             result.Loss.backward();
             optimizer.step();
-            losses.Add(result.Loss.item<double>());
+            losses.Add(result.Loss.ToDouble());
             last = result.Metrics;
         }
         double final;
-        using (var scope = torch.NewDisposeScope()) final = step().Loss.item<double>();
+        using (var scope = torch.NewDisposeScope()) final = step().Loss.ToDouble();
         losses.Add(final);
 
         var moved = model.Weights.All.Select((p, i) => MaxAbsDiff(ToDoubles(p.Tensor.flatten()), initial[i])).ToList();

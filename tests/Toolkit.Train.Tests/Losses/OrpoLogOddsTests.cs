@@ -1,5 +1,6 @@
 using Toolkit.Train.Losses;
-using Toolkit.Train.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
 using Xunit.Abstractions;
 
 namespace Toolkit.Train.Tests.Losses;
@@ -22,7 +23,7 @@ public sealed class OrpoLogOddsTests(ITestOutputHelper output)
         ];
         using var x = torch.tensor(cases.Select(c => c.X).ToArray());
         using var y = PreferenceLoss.LogOneMinusExp(x);
-        var got = y.ToArray<double>();
+        var got = y.data<double>().ToArray();
         var maxRel = 0.0;
         for (var i = 0; i < cases.Length; i++)
             maxRel = Math.Max(maxRel, Math.Abs(got[i] - cases[i].Expected) / Math.Max(1e-300, Math.Abs(cases[i].Expected) + 1e-18));

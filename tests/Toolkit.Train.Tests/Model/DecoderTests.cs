@@ -1,7 +1,9 @@
 using System.Text.Json;
 using Toolkit.Core.Checkpoints;
+using Toolkit.Train.Engine;
 using Toolkit.Train.Model;
-using Toolkit.Train.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
 using Xunit.Abstractions;
 using static Toolkit.Train.Tests.Oracle;
 
@@ -46,7 +48,7 @@ public sealed class DecoderTests(ITestOutputHelper output) : IDisposable
         using var folder = CheckpointFolder.Open(dir);
         using var model = new Decoder(DecoderWeights.Load(folder));
         using var scope = torch.NewDisposeScope();
-        var ours = model.Forward(Ids(ids)).ToArray<float>();
+        var ours = model.Forward(Ids(ids)).data<float>().ToArray();
         var diff = MaxAbsDiff(ours, expected);
         output.WriteLine($"{family}: logits {ours.Length} values, max |diff| vs python = {diff:E2}");
         Assert.Equal(expected.Length, ours.Length);
@@ -64,12 +66,12 @@ public sealed class DecoderTests(ITestOutputHelper output) : IDisposable
         var worst = 0.0;
         // prefill 5 tokens, then one token at a time
         var prefill = model.Forward(Ids(ids.Select(r => r[..5]).ToArray()), cache: cache);
-        worst = Math.Max(worst, MaxAbsDiff(prefill.ToArray<float>(), full.narrow(1, 0, 5).contiguous().ToArray<float>()));
+        worst = Math.Max(worst, MaxAbsDiff(prefill.data<float>().ToArray(), full.narrow(1, 0, 5).data<float>().ToArray()));
         for (var i = 5; i < 12; i++)
         {
             using var step = torch.NewDisposeScope();
             var logits = model.Forward(Ids(ids.Select(r => r[i..(i + 1)]).ToArray()), cache: cache);
-            worst = Math.Max(worst, MaxAbsDiff(logits.ToArray<float>(), full.narrow(1, i, 1).contiguous().ToArray<float>()));
+            worst = Math.Max(worst, MaxAbsDiff(logits.data<float>().ToArray(), full.narrow(1, i, 1).data<float>().ToArray()));
         }
         output.WriteLine($"KV-cache decode vs full forward: max |diff| = {worst:E2}");
         Assert.Equal(12, cache.Length);
@@ -82,10 +84,10 @@ public sealed class DecoderTests(ITestOutputHelper output) : IDisposable
         using var model = new Decoder(DecoderWeights.Random(Small("llama"), seed: 5));
         using var scope = torch.NewDisposeScope();
         long[] seq = [5, 17, 33, 2, 90, 41];
-        var alone = model.Forward(Ids([seq])).ToArray<float>();
+        var alone = model.Forward(Ids([seq])).data<float>().ToArray();
         long[] padded = [0, 0, 0, .. seq];
         var mask = torch.tensor(new long[] { 0, 0, 0, 1, 1, 1, 1, 1, 1 }, [1, 9]);
-        var batched = model.Forward(Ids([padded]), attentionMask: mask).narrow(1, 3, 6).contiguous().ToArray<float>();
+        var batched = model.Forward(Ids([padded]), attentionMask: mask).narrow(1, 3, 6).data<float>().ToArray();
         var diff = MaxAbsDiff(alone, batched);
         output.WriteLine($"left padding: max |diff| = {diff:E2}");
         Assert.True(diff <= 1e-5, $"max |diff| {diff}");
@@ -102,7 +104,7 @@ public sealed class DecoderTests(ITestOutputHelper output) : IDisposable
             using var folder = CheckpointFolder.Open(sub);
             using var back = DecoderWeights.Load(folder, dtype);
             foreach (var (name, t) in w.All)
-                Assert.True(t.equal(back[name]), $"{dtype} {name} differs after write-then-read");
+                Assert.True(t.Equals(back[name]), $"{dtype} {name} differs after write-then-read");
             Assert.Equal(dtype switch { ScalarType.BFloat16 => "bfloat16", ScalarType.Float16 => "float16", _ => "float32" }, folder.Config.TorchDtype);
         }
     }
@@ -129,15 +131,17 @@ public sealed class DecoderTests(ITestOutputHelper output) : IDisposable
     public void A_forward_inside_a_scope_leaves_no_live_tensor()
     {
         using var model = new Decoder(DecoderWeights.Random(Small("qwen2"), seed: 8));
-        var before = (Tensor.LiveCount, torch.native_live_tensors());
-        for (var i = 0; i < 3; i++)
+        var leaked = LiveTensors.Leaked(() =>
         {
-            using var scope = torch.NewDisposeScope();
-            using var cache = new KvCache(model.Config.NumHiddenLayers);
-            model.Forward(Ids(RandomIds(1, 4, 97, i)), cache: cache);
-            model.Forward(Ids(RandomIds(1, 1, 97, i)), cache: cache);
-        }
-        Assert.Equal(before, (Tensor.LiveCount, torch.native_live_tensors()));
+            for (var i = 0; i < 3; i++)
+            {
+                using var scope = NewDisposeScope();
+                using var cache = new KvCache(model.Config.NumHiddenLayers);
+                model.Forward(Ids(RandomIds(1, 4, 97, i)), cache: cache);
+                model.Forward(Ids(RandomIds(1, 1, 97, i)), cache: cache);
+            }
+        });
+        Assert.Equal(0, leaked);
     }
 
     static float[] MemoryMarshalFloats(byte[] bytes) => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).ToArray();

@@ -5,6 +5,7 @@ using Toolkit.Core.Tokenizers;
 using Toolkit.Train.Data.Synthetic;
 using Toolkit.Train.Model;
 using Toolkit.Train.Training;
+using TorchSharp;
 
 namespace Toolkit.Train.Tests.Training;
 
@@ -98,12 +99,11 @@ static class TrainKit
     public static List<Dictionary<string, double>> Metrics(string outDir) =>
         [.. MetricsLog.Read(Path.Combine(outDir, "metrics.jsonl")).Select(r => r.ToDictionary(kv => kv.Key, kv => kv.Value))];
 
-    public static float[] Floats(Toolkit.Train.Torch.Tensor t)
+    public static float[] Floats(torch.Tensor t)
     {
         using var d = t.detach();
-        using var f = d.to(Toolkit.Train.Torch.ScalarType.Float32);
-        using var c = f.contiguous();
-        return c.ToArray<float>();
+        using var f = d.to(torch.ScalarType.Float32);
+        return f.data<float>().ToArray();
     }
 
     public static double MaxDiff(float[] a, float[] b) => a.Zip(b, (x, y) => Math.Abs((double)x - y)).Max();

@@ -1,7 +1,7 @@
 using Toolkit.Core.Checkpoints;
 using Toolkit.Train.Model;
-using Toolkit.Train.Torch;
 using Toolkit.Train.Training;
+using TorchSharp;
 
 namespace Toolkit.Train.Tests.Training;
 
