@@ -4,7 +4,7 @@ using Toolkit.Train.Distributed;
 using Toolkit.Train.Engine;
 using Xunit.Abstractions;
 
-namespace Toolkit.Train.Tests.Distributed;
+namespace Toolkit.Distributed.Tests;
 
 /// <summary>
 /// Data-parallel collectives over Open MPI, run for real: <c>mpirun -np 2</c> starts <see cref="DistributedProbe"/> (this

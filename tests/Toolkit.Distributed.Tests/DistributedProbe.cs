@@ -5,11 +5,11 @@ using Toolkit.Train.Distributed;
 using Toolkit.Train.Engine;
 using static TorchSharp.torch;
 
-namespace Toolkit.Train.Tests.Distributed;
+namespace Toolkit.Distributed.Tests;
 
 /// <summary>
 /// The program <see cref="DistributedTests"/> starts under <c>mpirun -np 2</c>: this test assembly's entry point
-/// (<c>dotnet exec Toolkit.Train.Tests.dll probe MODE OUTDIR [seconds]</c>; xunit ignores it). Each rank writes
+/// (<c>dotnet exec Toolkit.Distributed.Tests.dll probe MODE OUTDIR [seconds]</c>; xunit ignores it). Each rank writes
 /// <c>OUTDIR/rank-R.json</c>. Modes:
 /// <list type="bullet">
 /// <item><c>average</c>: a two-layer toy's gradients over a global batch of 8 rows, 4 per rank, averaged in buckets
