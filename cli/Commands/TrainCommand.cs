@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
+using Toolkit.Train.Distributed;
 using Toolkit.Train.Training;
 
 namespace Toolkit.Cli.Commands;
@@ -57,10 +58,29 @@ static class TrainCommand
 
     static int Run(TrainOptions options)
     {
-        static void Log(string s) => AnsiConsole.WriteLine(s);
+        // data parallel (issue 15): --nproc N relaunches this command under mpirun; a rank started by mpirun joins the job
+        if (options.Nproc > 1 && !MpiWorld.LaunchedByMpirun) return MpiLauncher.Relaunch(options.Nproc, s => AnsiConsole.WriteLine(s));
+        using var parallel = DataParallel.FromEnvironment(TimeSpan.FromSeconds(options.CollectiveTimeout), options.ChecksumSteps);
+        if (parallel is null) return RunRank(options, null);
+        if (options.Nproc > 1 && options.Nproc != parallel.Size)
+            throw new ArgumentException($"--nproc {options.Nproc} but mpirun started {parallel.Size} ranks. HINT: under your own mpirun, leave --nproc out (or give the same N)");
+        if (options.Threads == 0) options = options with { Threads = parallel.ThreadsPerRank };   // the cores shared among this machine's ranks
+        return parallel.World.RunOrAbort(() => RunRank(options, parallel));
+    }
+
+    static int RunRank(TrainOptions options, DataParallel? parallel)
+    {
+        var writer = parallel?.IsWriter ?? true;
+        void Log(string s) { if (writer) AnsiConsole.WriteLine(s); }   // data parallel: rank 0 speaks for the job
         if (options.OutputDir is { Length: > 0 } outDir) OutputPaths.RequireFolder(outDir, "--out");   // before any work
         using var setup = TrainingSetup.Build(options, Log);
         var trainer = setup.CreateTrainer(Log);
+        trainer.Parallel = parallel;
+        if (parallel is not null)
+        {
+            Log($"data parallel: {parallel.Size} ranks ({parallel.World.Host} rank {parallel.Rank}), {options.Threads} threads each; global micro-batch {options.PerDeviceTrainBatchSize}");
+            if (!writer) { trainer.Run(); return 0; }
+        }
         TrainResult result;
         if (Console.IsOutputRedirected)
         {

@@ -59,8 +59,11 @@ public sealed class DataParallel : IDisposable
         if (!MpiWorld.LaunchedByMpirun) return null;
         var world = MpiWorld.Init();
         if (world.Size == 1) { world.Dispose(); return null; }
-        return new DataParallel(world, timeout, checksumEvery);
+        return Current = new DataParallel(world, timeout, checksumEvery);
     }
+
+    /// <summary>The job made by <see cref="FromEnvironment"/> in this process, or null (read by the reference precompute).</summary>
+    public static DataParallel? Current { get; private set; }
 
     /// <summary>Intra-op threads per rank: the cores shared among the ranks on this machine (at least 1).</summary>
     public int ThreadsPerRank => Math.Max(1, Environment.ProcessorCount / Math.Max(1, World.LocalSize));
@@ -124,6 +127,26 @@ public sealed class DataParallel : IDisposable
         return copy;
     }
 
+    /// <summary>
+    /// The metric names every rank uses, in <paramref name="mine"/>'s order on the lowest rank that has any (a rank whose
+    /// data slice was empty has none; all others log the same names): an all-reduce of who has names, then a broadcast.
+    /// </summary>
+    public IReadOnlyList<string> AgreeOnKeys(IReadOnlyList<string> mine, string what)
+    {
+        var has = new double[Size];
+        if (mine.Count > 0) has[Rank] = 1;
+        World.AllReduceSum(has.AsSpan(), what + " (who has metrics)");
+        var root = Array.FindIndex(has, h => h > 0);
+        if (root < 0) return [];
+        var text = root == Rank ? string.Join("\n", mine) : "";
+        var length = new[] { (long)System.Text.Encoding.UTF8.GetByteCount(text) };
+        World.Broadcast(System.Runtime.InteropServices.MemoryMarshal.AsBytes(length.AsSpan()), root, what + " (metric names length)");
+        var bytes = new byte[length[0]];
+        if (root == Rank) System.Text.Encoding.UTF8.GetBytes(text, bytes);
+        World.Broadcast(bytes, root, what + " (metric names)");
+        return System.Text.Encoding.UTF8.GetString(bytes).Split('\n');
+    }
+
     /// <summary>Every rank's <paramref name="mine"/> concatenated in rank order (with <see cref="Range"/> slices: the one-process array).</summary>
     public float[] Gather(ReadOnlySpan<float> mine, string what) => World.AllGather(mine, what);
 
@@ -132,5 +155,6 @@ public sealed class DataParallel : IDisposable
     {
         _buckets?.Dispose();
         World.Dispose();
+        if (Current == this) Current = null;
     }
 }

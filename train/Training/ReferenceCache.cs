@@ -62,11 +62,26 @@ public sealed class ReferenceCache
         log?.Invoke($"reference log-probs: precomputing {train.Count + validation.Count} pairs → {path}");
         var (tc, tr) = Run(model, train, sharedPrompt, bf16, batchSize, padId);
         var (vc, vr) = Run(model, validation, sharedPrompt, bf16, batchSize, padId);
-        Write(path, tc, tr, vc, vr);
+        if (Toolkit.Train.Distributed.DataParallel.Current is not { IsWriter: false }) Write(path, tc, tr, vc, vr);   // data parallel: rank 0 writes
         return new ReferenceCache(path, false, tc, tr, vc, vr);
     }
 
+    /// <summary>
+    /// Chosen and rejected sums over <paramref name="set"/>. Data parallel (<see cref="Toolkit.Train.Distributed.DataParallel.Current"/>):
+    /// each rank runs its contiguous slice and the slices are gathered in rank order, so every rank holds the whole arrays.
+    /// </summary>
     static (float[] Chosen, float[] Rejected) Run(Decoder model, IReadOnlyList<PreferenceExample> set, bool shared, bool bf16, int batchSize, int padId)
+    {
+        if (Toolkit.Train.Distributed.DataParallel.Current is { } dp)
+        {
+            var (from, count) = dp.Range(set.Count);
+            var (c, r) = RunAll(model, [.. set.Skip(from).Take(count)], shared, bf16, batchSize, padId);
+            return (dp.Gather(c, "reference log-probs (chosen)"), dp.Gather(r, "reference log-probs (rejected)"));
+        }
+        return RunAll(model, set, shared, bf16, batchSize, padId);
+    }
+
+    static (float[] Chosen, float[] Rejected) RunAll(Decoder model, IReadOnlyList<PreferenceExample> set, bool shared, bool bf16, int batchSize, int padId)
     {
         var chosen = new float[set.Count];
         var rejected = new float[set.Count];

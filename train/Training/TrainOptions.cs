@@ -183,6 +183,18 @@ public abstract record TrainOptions
     [Option("merge_lora", "With lora_r > 0: write output_dir as a full HF checkpoint with the adapters merged (W + (alpha/r)·B·A), and the PEFT adapter in output_dir/adapter/. Default false (output_dir is the PEFT adapter folder).")]
     public bool MergeLora { get; init; }
 
+    /// <summary>Local data-parallel ranks.</summary>
+    [Option("nproc", "Data-parallel processes (issue 15): > 1 relaunches this command under Open MPI's `mpirun -np N` on this machine; each rank takes a disjoint slice of every global batch (per_device_train_batch_size is the global micro-batch, so the trajectory matches one process), gradients are averaged before clipping, only rank 0 writes. The same command also runs under your own `mpirun -np N --hostfile hosts …` across machines (output_dir on a shared file system). Default 1.")]
+    public int Nproc { get; init; } = 1;
+
+    /// <summary>Seconds a collective may wait.</summary>
+    [Option("collective_timeout", "Seconds any rank waits for the others at a collective (gradient all-reduce, checksum) before the job is ended with an error naming the ranks that did not arrive. Default 300.")]
+    public double CollectiveTimeout { get; init; } = 300;
+
+    /// <summary>Steps between parameter checksums.</summary>
+    [Option("checksum_steps", "With several ranks: every N optimizer steps (and at the end) all ranks compare exact parameter checksums and stop loudly if any differ. Default 50; 0 = never.")]
+    public int ChecksumSteps { get; init; } = 50;
+
     /// <summary>The command family, e.g. "sft" or "dpo".</summary>
     public abstract string Command { get; }
 
@@ -218,6 +230,9 @@ public abstract record TrainOptions
         Need(EarlyStoppingPatience >= 0 && EarlyStoppingThreshold >= 0, "early_stopping_patience and early_stopping_threshold must be ≥ 0");
         Need(EarlyStoppingPatience == 0 || ValidationSplit > 0, $"early_stopping_patience {EarlyStoppingPatience} needs validation data: set validation_split > 0 (e.g. 0.05)");
         Need(Threads >= 0, $"threads {Threads} must be ≥ 0 (0 = all cores)");
+        Need(Nproc is >= 1 and <= 1024, $"nproc {Nproc} must be in 1..1024");
+        Need(CollectiveTimeout > 0, $"collective_timeout {CollectiveTimeout} must be > 0 seconds");
+        Need(ChecksumSteps >= 0, $"checksum_steps {ChecksumSteps} must be ≥ 0 (0 = never)");
         Need(LoraR >= 0, $"lora_r {LoraR} must be ≥ 0 (0 = full fine-tuning; 8 or 16 are usual ranks)");
         Need(LoraR > 0 || !MergeLora, "merge_lora needs lora_r > 0 (there is nothing to merge in a full fine-tune)");
     }

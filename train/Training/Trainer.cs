@@ -23,10 +23,18 @@ public sealed record TrainResult(int Steps, bool EarlyStopped, double? BestEvalL
 /// </list>
 /// A non-finite loss or gradient norm stops the run naming the step, the micro-batch and its examples, after saving
 /// metrics and (when the weights are still finite) the pre-step state as a checkpoint.
+/// With <see cref="Parallel"/> (several ranks, issue 15) the same loop runs on every rank: each forwards its slice of
+/// every global micro-batch with the loss scaled so the averaged gradient is the one-process gradient, gradients are
+/// averaged before clipping, metrics are combined, and only rank 0 writes (every line marked "data parallel" below).
 /// </summary>
 public sealed class Trainer(TrainOptions options, Policy policy, IObjective objective, Action<string>? log = null)
 {
     readonly MetricsLog _metrics = new(options.OutputDir!);
+
+    /// <summary>The data-parallel job this trainer is one rank of, or null for one process.</summary>
+    public Toolkit.Train.Distributed.DataParallel? Parallel { get; set; }
+
+    bool Writes => Parallel?.IsWriter ?? true;
 
     /// <summary>Called after every optimizer step.</summary>
     public Action<StepReport>? OnStep { get; set; }
@@ -74,15 +82,16 @@ public sealed class Trainer(TrainOptions options, Policy policy, IObjective obje
             }, log);
             start = (int)s["global_step"]!;
             state = EvalState.From(s);
-            _metrics.TruncateAfter(start);
+            if (Writes) _metrics.TruncateAfter(start);
             log?.Invoke($"resumed from {folder} at step {start} of {total}");
         }
         else
         {
             if (Checkpoint.List(outDir).LastOrDefault() is { Path: not null } old)
                 throw new ArgumentException($"output_dir '{outDir}' already holds {Path.GetFileName(old.Path)} from an earlier run. HINT: continue it with --resume latest, or choose another --out");
-            _metrics.TruncateAfter(0);
+            if (Writes) _metrics.TruncateAfter(0);
         }
+        Parallel?.Attach([.. policy.Trainable.Select(t => t.Name)], [.. all]);   // data parallel: rank 0's parameters to every rank, gradient buckets
 
         var clock = Stopwatch.StartNew();
         // train losses since the last validation (for train_eval_gap), rebuilt from the log on resume
@@ -108,22 +117,31 @@ public sealed class Trainer(TrainOptions options, Policy policy, IObjective obje
             for (var k = 0; k < micro.Count; k++)
             {
                 using var scope = NewDisposeScope();
+                var rows = Parallel?.Shard(micro[k]) ?? micro[k];                               // data parallel: this rank's slice
+                if (rows.Length == 0) continue;
+                var rowUnits = Parallel is null ? units[k] : objective.Units(rows, false);
                 ObjectiveOutput output;
                 using (Autocast.Enable(o.UseBf16))
-                    output = objective.Forward(policy.Model, micro[k], validation: false);
+                    output = objective.Forward(policy.Model, rows, validation: false);
                 var lossValue = output.Metrics["loss"];
-                if (!double.IsFinite(lossValue)) Diverged(step, k, micro[k], $"loss is {lossValue}", lastSaved, order, state, opt);
-                output.Loss.mul(units[k] / unitTotal).backward();                                 // the accumulation scale
-                agg.Add(output.Metrics, units[k]);
+                if (!double.IsFinite(lossValue)) Diverged(step, k, rows, $"loss is {lossValue}", lastSaved, order, state, opt);
+                output.Loss.mul(Parallel?.LossScale(rowUnits, unitTotal) ?? units[k] / unitTotal).backward();   // the accumulation scale
+                agg.Add(output.Metrics, rowUnits);
                 tokens += output.Tokens;
             }
 
-            // 3) clip, schedule, update
+            // 3) (data parallel: average gradients and metrics over the ranks) clip, schedule, update
+            if (Parallel is not null)
+            {
+                Parallel.AverageGradients();
+                tokens = (long)agg.Combine(Parallel, tokens, $"step {step} metrics");
+            }
             var gradNorm = nn.utils.clip_grad_norm_(all, o.MaxGradNorm > 0 ? o.MaxGradNorm : double.PositiveInfinity);
             if (!double.IsFinite(gradNorm)) Diverged(step, -1, micro.SelectMany(x => x).ToArray(), $"grad_norm is {gradNorm}", lastSaved, order, state, opt);
             var lr = schedule.At(step - 1);
             foreach (var g in opt.ParamGroups) g.LearningRate = lr;
             opt.step();
+            Parallel?.AfterStep(step, step == total);   // data parallel: parameter checksum every checksum_steps
 
             // 4) signals
             var m = new List<KeyValuePair<string, double>>
@@ -146,13 +164,13 @@ public sealed class Trainer(TrainOptions options, Policy policy, IObjective obje
                 early = state.Update(evalLoss, step, o.EarlyStoppingThreshold, o.EarlyStoppingPatience);
                 if (early) log?.Invoke($"early stopping at step {step}: eval_loss has not improved by more than {o.EarlyStoppingThreshold} for {o.EarlyStoppingPatience} validations (best {state.Best:G6} at step {state.BestStep})");
             }
-            _metrics.Append(m);
+            if (Writes) _metrics.Append(m);
             var elapsed = clock.Elapsed;
             var eta = TimeSpan.FromSeconds(elapsed.TotalSeconds / (step - start) * (total - step));
             OnStep?.Invoke(new StepReport(step, total, m.ToDictionary(kv => kv.Key, kv => kv.Value), elapsed, eta));
 
             if (StopAfterStep == step) return new TrainResult(step, false, state.BestOrNull, state.BestStepOrNull, outDir);
-            if (o.SaveSteps > 0 && step % o.SaveSteps == 0 && step < total && !early)
+            if (o.SaveSteps > 0 && step % o.SaveSteps == 0 && step < total && !early && Writes)
             {
                 SaveCheckpoint(step, order, state, opt);
                 lastSaved = step;
@@ -160,6 +178,7 @@ public sealed class Trainer(TrainOptions options, Policy policy, IObjective obje
         }
 
         // the end: last checkpoint, the model for use, summaries
+        if (!Writes) return new TrainResult(step, early, state.BestOrNull, state.BestStepOrNull, outDir);   // data parallel: rank 0 writes
         if (lastSaved != step) SaveCheckpoint(step, order, state, opt);
         WriteSummaries();
         var final = new JsonObject
@@ -179,6 +198,7 @@ public sealed class Trainer(TrainOptions options, Policy policy, IObjective obje
         using var _ = no_grad();
         for (var s = 0; s < objective.ValidationCount; s += options.PerDeviceEvalBatchSize)
         {
+            if (Parallel is not null && s / options.PerDeviceEvalBatchSize % Parallel.Size != Parallel.Rank) continue;   // data parallel: batch b on rank b mod W
             using var scope = NewDisposeScope();
             var ix = Enumerable.Range(s, Math.Min(options.PerDeviceEvalBatchSize, objective.ValidationCount - s)).ToArray();
             ObjectiveOutput output;
@@ -186,6 +206,7 @@ public sealed class Trainer(TrainOptions options, Policy policy, IObjective obje
                 output = objective.Forward(policy.Model, ix, validation: true);
             agg.Add(output.Metrics, objective.Units(ix, true));
         }
+        if (Parallel is not null) agg.Combine(Parallel, 0, "validation metrics");
         return [.. agg.Result().Select(kv => new KeyValuePair<string, double>("eval_" + kv.Key, kv.Value))];
     }
 
@@ -255,15 +276,14 @@ public sealed class Trainer(TrainOptions options, Policy policy, IObjective obje
     {
         var o = options;
         var globalMicro = (long)(step - 1) * o.GradientAccumulationSteps + Math.Max(0, microIndex);
-        _metrics.Append([new("step", step), new("loss", double.NaN)]);
-        WriteSummaries();
+        if (Writes) { _metrics.Append([new("step", step), new("loss", double.NaN)]); WriteSummaries(); }
         var origins = examples.Take(8).Select(i => objective.Origin(i, false)).ToList();
         var batch = microIndex >= 0 ? $"micro-batch {microIndex + 1} of {o.GradientAccumulationSteps} (global batch {globalMicro})" : "the accumulated batch";
         string saved;
         if (policy.AllFinite())
         {
             // no optimizer step ran for this step: the weights and moments are those after step - 1
-            if (lastSaved != step - 1 && step > 1) SaveCheckpoint(step - 1, order, state, opt);
+            if (lastSaved != step - 1 && step > 1 && Writes) SaveCheckpoint(step - 1, order, state, opt);
             saved = step > 1 ? $"the state before this step is in {Path.Combine(o.OutputDir!, Checkpoint.Name(step - 1))}" : "nothing to save before the first step";
         }
         else saved = $"the weights are no longer finite and were not saved; the last good checkpoint is {(lastSaved > 0 ? Checkpoint.Name(lastSaved) : "none")}";
@@ -297,6 +317,25 @@ public sealed class Trainer(TrainOptions options, Policy policy, IObjective obje
 
         public IEnumerable<KeyValuePair<string, double>> Result() =>
             _order.Select(k => new KeyValuePair<string, double>(k, Get(k)));
+
+        /// <summary>
+        /// Data parallel: sums and weights over the ranks, in a key order every rank agrees on (the sorted union of the
+        /// keys every objective logs; a rank whose slice was empty contributes zeros), plus <paramref name="extra"/>
+        /// summed; returns the summed extra.
+        /// </summary>
+        public double Combine(Toolkit.Train.Distributed.DataParallel parallel, double extra, string what)
+        {
+            var names = parallel.AgreeOnKeys(_order, what);
+            var v = new double[2 * names.Count + 1];
+            for (var i = 0; i < names.Count; i++)
+                if (_acc.TryGetValue(names[i], out var a)) (v[2 * i], v[2 * i + 1]) = (a.Sum, a.Weight);
+            v[^1] = extra;
+            v = parallel.SumMetrics(v, what);
+            var order = _order.Concat(names.Except(_order)).ToList();
+            _order.Clear(); _order.AddRange(order);
+            for (var i = 0; i < names.Count; i++) _acc[names[i]] = (v[2 * i], v[2 * i + 1]);
+            return v[^1];
+        }
     }
 
     /// <summary>Early-stopping bookkeeping (saved in trainer_state.json).</summary>
