@@ -20,7 +20,7 @@ namespace Toolkit.Distributed.Tests;
 public sealed class TrainingParityTests(ITestOutputHelper output)
 {
     /// <summary>|loss(2 ranks) − loss(1 process)| allowed per step (fp32 on CPU, 1 thread per rank).</summary>
-    const double Tolerance = 1e-4;
+    const double Tolerance = 1e-5;
 
     static readonly Lazy<string> Files = new(Make);
 
