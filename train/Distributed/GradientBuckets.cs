@@ -87,7 +87,7 @@ public sealed class GradientBuckets : IDisposable
             {
                 var slice = buffer.narrow(0, off, n).view(p.shape);
                 if (p.grad is { } g) g.copy_(slice);
-                else p.grad = slice.clone().MoveToOuterDisposeScope();
+                else p.grad = slice.clone();   // the parameter keeps its own reference when the scope frees the wrapper
             }
         }
     }

@@ -60,6 +60,7 @@ public sealed class Trainer(TrainOptions options, Policy policy, IObjective obje
     public TrainResult Run()
     {
         var o = options;
+        if (o.Threads > 0) set_num_threads(o.Threads);   // libtorch's thread count is per OS thread: this one runs the steps
         var outDir = o.OutputDir!;
         Directory.CreateDirectory(outDir);
         var order = new DataOrder(objective.TrainCount, o.PerDeviceTrainBatchSize, o.Seed);
@@ -113,7 +114,7 @@ public sealed class Trainer(TrainOptions options, Policy policy, IObjective obje
             var unitTotal = units.Sum();
             var agg = new WeightedMetrics();
             long tokens = 0;
-            opt.zero_grad();
+            using (NewDisposeScope()) opt.zero_grad();   // TorchSharp's zero_grad reads each .grad into a fresh wrapper
             for (var k = 0; k < micro.Count; k++)
             {
                 using var scope = NewDisposeScope();
@@ -131,6 +132,7 @@ public sealed class Trainer(TrainOptions options, Policy policy, IObjective obje
             }
 
             // 3) (data parallel: average gradients and metrics over the ranks) clip, schedule, update
+            using var updateScope = NewDisposeScope();
             if (Parallel is not null)
             {
                 Parallel.AverageGradients();
