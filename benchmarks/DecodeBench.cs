@@ -6,7 +6,8 @@ using Toolkit.Core.Onnx;
 using Toolkit.Export;
 using Toolkit.Runtime.Generation;
 using Toolkit.Train.Model;
-using Toolkit.Train.Torch;
+using TorchSharp;
+using Generator = Toolkit.Runtime.Generation.Generator;
 
 namespace Toolkit.Benchmarks;
 
@@ -141,7 +142,7 @@ static class DecodeBench
             using (torch.NewDisposeScope())
             {
                 var logits = decoder.Forward(torch.tensor(prompt.Select(t => (long)t).ToArray(), [1, prompt.Length]), cache: cache);
-                next = (int)logits.select(1, prompt.Length - 1).argmax(-1).ToArray<long>()[0];
+                next = (int)logits.select(1, prompt.Length - 1).argmax(-1).data<long>().ToArray()[0];
             }
             var tPrefill = sw.Elapsed.TotalSeconds;
             tokens.Add(next);
@@ -150,7 +151,7 @@ static class DecodeBench
             {
                 using var scope = torch.NewDisposeScope();
                 var logits = decoder.Forward(torch.tensor(new long[] { next }, [1, 1]), cache: cache);   // (1, 1, V)
-                next = (int)logits.reshape(v).argmax(-1).ToArray<long>()[0];
+                next = (int)logits.reshape(v).argmax(-1).data<long>().ToArray()[0];
                 tokens.Add(next);
             }
             var tDecode = sw.Elapsed.TotalSeconds;

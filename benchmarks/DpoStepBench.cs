@@ -3,7 +3,10 @@ using System.Runtime.InteropServices;
 using Toolkit.Core.Checkpoints;
 using Toolkit.Train.Losses;
 using Toolkit.Train.Model;
-using Toolkit.Train.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
+using TorchSharp.Modules;
+using Toolkit.Train.Engine;
 using Toolkit.Train.Training;
 
 namespace Toolkit.Benchmarks;
@@ -73,7 +76,7 @@ static class DpoStepBench
         var pairList = Data(config, pairs).Select(p => new TokenPair(p.Prompt, p.Chosen, p.Rejected)).ToList();
         var options = new LossOptions { Beta = Beta };
         using var policy = new Decoder(DecoderWeights.Random(config, seed: 0));
-        foreach (var (_, t) in policy.Weights.All) t.requires_grad_();
+        foreach (var (_, t) in policy.Weights.All) t.requires_grad = true;
         var reference = new Decoder(DecoderWeights.Random(config, seed: 0));
         using var data = torch.NewDisposeScope();
         var batch = packed ? PairLayouts.SharedPrompt(pairList) : PairLayouts.Concatenated(pairList);
@@ -82,18 +85,18 @@ static class DpoStepBench
         {
             // precomputed reference: one no-grad pass, then the reference model is freed (training holds one model)
             using (torch.no_grad())
-            using (dtype == ScalarType.BFloat16 ? torch.autocast(dtype) : null)
+            using (Autocast.Enable(dtype == ScalarType.BFloat16))
                 (refC, refR) = Split(CompletionLogps.Compute(reference, batch));
             reference.Dispose();
         }
-        using var optimizer = new torch.optim.AdamW(policy.Weights.All.Select(p => p.Tensor), lr: 1e-6, weight_decay: 0);
+        using var optimizer = torch.optim.AdamW(policy.Weights.All.Select(p => (Parameter)p.Tensor), lr: 1e-6, weight_decay: 0);
 
         void Step()
         {
             using var scope = torch.NewDisposeScope();
             optimizer.zero_grad();
             Tensor loss;
-            using (dtype == ScalarType.BFloat16 ? torch.autocast(dtype) : null)
+            using (Autocast.Enable(dtype == ScalarType.BFloat16))
             {
                 Tensor rc = refC!, rr = refR!;
                 if (!packed)
@@ -167,12 +170,12 @@ static class DpoStepBench
         const long n = 2048;
         var a = torch.randn([n, n]).to(dtype);
         var b = torch.randn([n, n]).to(dtype);
-        a.matmul(b).Dispose();
+        a.Matmul(b).Dispose();
         var rates = new double[3];
         for (var i = 0; i < rates.Length; i++)
         {
             var sw = Stopwatch.StartNew();
-            a.matmul(b).Dispose();
+            a.Matmul(b).Dispose();
             rates[i] = 2.0 * n * n * n / sw.Elapsed.TotalSeconds / 1e9;
         }
         Array.Sort(rates);

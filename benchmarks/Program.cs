@@ -6,6 +6,7 @@ static class Program
     static int Main(string[] args)
     {
         if (args.Length > 0 && args[0] == QuantizeBench.ChildFlag) return QuantizeBench.Child(args);   // one variant's decode, in its own process
+        Toolkit.Train.Engine.TorchSharpNative.Load();   // libtorch 2.10 from build/torchsharp before any torch use
         var outPath = "benchmarks/results/latest.jsonl";
         string? only = null;
         for (var i = 0; i < args.Length; i++)
@@ -25,16 +26,10 @@ static class Program
             ("dpo", DpoStepBench.Run),
             ("evaluate", EvaluateBench.Run),
             ("quantize", QuantizeBench.Run),
-            ("tsharp", TorchSharpBench.Run),   // TorchSharp / libtorch 2.10: not in one process with the groups above (two libtorch builds crash)
         };
         foreach (var (name, run) in groups)
         {
             if (only != null && !name.Contains(only, StringComparison.OrdinalIgnoreCase)) continue;
-            if (only == null && name == "tsharp")
-            {
-                Console.WriteLine("== tsharp: skipped in the full run (libtorch 1.13 and 2.10 cannot share a process); run `make bench ONLY=tsharp`");
-                continue;
-            }
             Console.WriteLine($"== {name}");
             run(results);
         }

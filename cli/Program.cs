@@ -12,6 +12,7 @@ static class Program
     static int Main(string[] args)
     {
         ConsoleSetup.Configure();
+        Toolkit.Train.Engine.TorchSharpNative.TryLoad();   // libtorch 2.10 from build/torchsharp before any torch use (a failure is reported by the first command that needs it)
         var root = new RootCommand("toolkit: train → export → quantize → evaluate a chat model, offline. " + ConsoleSetup.ExitCodes)
         {
             DemoCommand.Create(),

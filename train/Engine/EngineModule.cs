@@ -18,8 +18,7 @@ static class EngineModule
 #pragma warning restore CA2255
     internal static void Init()
     {
-        try { TorchSharpNative.Load(); }
-        catch (DllNotFoundException) { return; }
+        if (!TorchSharpNative.TryLoad()) return;
         if (int.TryParse(Environment.GetEnvironmentVariable("TOOLKIT_THREADS"), out var n) && n > 0) torch.set_num_threads(n);
     }
 }

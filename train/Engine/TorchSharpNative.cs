@@ -10,8 +10,12 @@ namespace Toolkit.Train.Engine;
 /// under the repository root (<see cref="NativeLibraries.RepoRoot"/>), which <c>make torchsharp</c> lays out with
 /// train/TorchCompat/install.sh (on Debian 12 that copy of libLibTorchSharp.so is patched: see the README).
 /// TorchSharp then binds its <c>[DllImport("LibTorchSharp")]</c> calls to the already-loaded library (same SONAME).
+/// <para>Before loading, <c>MKL_CBWR=AUTO,STRICT</c> is put in the process environment unless already set: libtorch 2.10's
+/// CPU build runs fp32 GEMM on its bundled MKL, whose results otherwise vary from run to run in the last bits (seen here
+/// at one thread: two identical `toolkit train dpo` runs differed by 5e-7 in the step-1 loss), which breaks bit-exact
+/// resume. MKL's strict conditional-numerical-reproducibility mode keeps its fastest code path for the CPU.</para>
 /// </summary>
-public static class TorchSharpNative
+public static partial class TorchSharpNative
 {
     /// <summary>The folder under the repository root that `make torchsharp` fills.</summary>
     public const string SubFolder = "build/torchsharp";
@@ -33,6 +37,8 @@ public static class TorchSharpNative
         {
             if (_folder != null) return _folder;
             var folder = Folder();
+            if (Environment.GetEnvironmentVariable("MKL_CBWR") is null && SetEnv("MKL_CBWR", "AUTO,STRICT", 0) == 0)
+                Environment.SetEnvironmentVariable("MKL_CBWR", "AUTO,STRICT");   // child processes inherit it too
             _torchCpu = LoadOne(folder, "libtorch_cpu.so");
             if (File.Exists(Path.Combine(folder, "libtorch_cuda.so"))) LoadOne(folder, "libtorch_cuda.so");   // the CUDA package's layout
             LoadOne(folder, "libLibTorchSharp.so");
@@ -40,6 +46,21 @@ public static class TorchSharpNative
             return folder;
         }
     }
+
+    /// <summary>
+    /// <see cref="Load"/> without throwing: false when the natives are missing or refused (the next <see cref="Load"/>
+    /// throws the error with its hint). For process entry points that must load libtorch before any <c>torch</c> use but
+    /// also serve commands that need no tensors.
+    /// </summary>
+    public static bool TryLoad()
+    {
+        try { Load(); return true; }
+        catch (DllNotFoundException) { return false; }
+    }
+
+    /// <summary>libc's setenv: changes the native environment that MKL reads (.NET's own setter keeps a managed copy).</summary>
+    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int SetEnv(string name, string value, int overwrite);
 
     /// <summary>The folder the natives load from (not checked for content).</summary>
     public static string Folder()

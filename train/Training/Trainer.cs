@@ -52,6 +52,7 @@ public sealed class Trainer(TrainOptions options, Policy policy, IObjective obje
     public TrainResult Run()
     {
         var o = options;
+        if (o.Threads > 0) set_num_threads(o.Threads);   // libtorch's thread count is per OS thread: this one runs the steps
         var outDir = o.OutputDir!;
         Directory.CreateDirectory(outDir);
         var order = new DataOrder(objective.TrainCount, o.PerDeviceTrainBatchSize, o.Seed);
@@ -104,7 +105,7 @@ public sealed class Trainer(TrainOptions options, Policy policy, IObjective obje
             var unitTotal = units.Sum();
             var agg = new WeightedMetrics();
             long tokens = 0;
-            opt.zero_grad();
+            using (NewDisposeScope()) opt.zero_grad();   // TorchSharp's zero_grad reads each .grad into a fresh wrapper
             for (var k = 0; k < micro.Count; k++)
             {
                 using var scope = NewDisposeScope();
@@ -119,6 +120,7 @@ public sealed class Trainer(TrainOptions options, Policy policy, IObjective obje
             }
 
             // 3) clip, schedule, update
+            using var updateScope = NewDisposeScope();
             var gradNorm = nn.utils.clip_grad_norm_(all, o.MaxGradNorm > 0 ? o.MaxGradNorm : double.PositiveInfinity);
             if (!double.IsFinite(gradNorm)) Diverged(step, -1, micro.SelectMany(x => x).ToArray(), $"grad_norm is {gradNorm}", lastSaved, order, state, opt);
             var lr = schedule.At(step - 1);
