@@ -23,6 +23,13 @@ public enum ExportOps
     OrtContrib,
     /// <summary>Only default-domain ONNX opset 17 ops, so any ONNX tool (and onnx.checker with full shape inference) can read the whole graph.</summary>
     Standard,
+    /// <summary>
+    /// <see cref="OrtContrib"/> with attention as com.microsoft GroupQueryAttention over one KV buffer of max_length
+    /// positions shared by past and present (genai_config past_present_share_buffer: true), as ORT-GenAI's model builder
+    /// writes for CPU. Keys past a row's last real token are ignored (seqlens_k), so batches must be right-padded (as
+    /// ORT-GenAI pads them); left padding is not supported.
+    /// </summary>
+    OrtGqa,
 }
 
 /// <summary>Settings of one export (the CLI's <c>toolkit export</c> options).</summary>
@@ -37,9 +44,19 @@ public sealed record ExportOptions
     /// <summary>genai_config.json search.max_length; null = the model's context length (as ORT-GenAI's builder writes).</summary>
     public int? MaxLength { get; init; }
 
+    /// <summary>
+    /// genai_config.json session_options.intra_op_num_threads: null (default) = the exporting machine's physical cores as
+    /// the OS reports them, at most 16 (<c>Toolkit.Runtime.Ort.CpuCores</c>; ONNX Runtime's own 0 runs one thread on VMs
+    /// whose CPUID hides cores, and ORT-GenAI's absent-field default is half the hardware threads); 0 = leave the count to
+    /// ONNX Runtime on the machine that loads the folder; N &gt; 0 = N (for a known target machine).
+    /// </summary>
+    public int? IntraOpThreads { get; init; }
+
     /// <summary>Checks the settings against the model's context length.</summary>
     public void Validate(int contextLength)
     {
+        if (IntraOpThreads is < 0)
+            throw new ArgumentException($"intra-op threads {IntraOpThreads} must be ≥ 0 (0 = ONNX Runtime decides where the folder is loaded)");
         if (MaxLength is { } m && (m <= 0 || m > contextLength))
             throw new ArgumentException($"max length {m} must be in 1..{contextLength} (the model's context length)");
     }
