@@ -152,7 +152,7 @@ internal sealed class DecoderGraph
         {
             // past/present: one (B, G, max_length, D) buffer under ORT-GenAI (past_present_share_buffer), or (B, G, P, D) →
             // (B, G, S, D) when run without it (an InferenceSession feeding present back as past)
-            var outs = g.Node("GroupQueryAttention", [q, k, v, pastK, pastV, seqlensK!, totalLength!], [null, null, null],
+            var outs = g.Node("GroupQueryAttention", [q, k, v, pastK, pastV, seqlensK!.Value, totalLength!.Value], [null, null, null],
                 [OnnxGraph.Attr("num_heads", hq), OnnxGraph.Attr("kv_num_heads", gk), OnnxGraph.Attr("scale", (float)(1.0 / Math.Sqrt(d)))],
                 OnnxGraph.MicrosoftDomain);
             return (g.MatMul(outs[0], Weight(p + "self_attn.o_proj.weight", transpose: true)), outs[1], outs[2]);

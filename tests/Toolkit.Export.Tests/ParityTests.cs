@@ -21,6 +21,8 @@ public sealed class ParityTests(ITestOutputHelper output) : IDisposable
     [InlineData("tiny-llama", ExportOps.Standard)]
     [InlineData("qwen2", ExportOps.OrtContrib)]
     [InlineData("qwen2", ExportOps.Standard)]
+    [InlineData("tiny-llama", ExportOps.OrtGqa)]
+    [InlineData("qwen2", ExportOps.OrtGqa)]
     public void Fp32_prefill_and_every_decode_step_match_libtorch(string shape, ExportOps ops)
     {
         var config = shape == "qwen2" ? Harness.SmallQwen2 : Harness.TinyLlama;
