@@ -27,7 +27,8 @@ public enum ExportOps
     /// <see cref="OrtContrib"/> with attention as com.microsoft GroupQueryAttention over one KV buffer of max_length
     /// positions shared by past and present (genai_config past_present_share_buffer: true), as ORT-GenAI's model builder
     /// writes for CPU. Keys past a row's last real token are ignored (seqlens_k), so batches must be right-padded (as
-    /// ORT-GenAI pads them); left padding is not supported.
+    /// ORT-GenAI pads them); left padding is not supported, nor a several-token chunk after a past at batch &gt; 1
+    /// (ONNX Runtime's GroupQueryAttention refuses it).
     /// </summary>
     OrtGqa,
 }
