@@ -11,8 +11,10 @@ namespace Toolkit.Export;
 /// input_ids (B, T) int64, attention_mask (B, S) int64, past_key_values.{i}.key|value (B, G, P, D)
 /// → logits (B, T, V), present.{i}.key|value (B, G, S, D), with S = P + T.
 /// Positions come from the mask inside the graph (cumsum − 1, padding → 1, as transformers' generate), so the graph has
-/// no position_ids input and left padding works. Attention is written out in standard ops (grouped heads by a reshape,
-/// causal + padding mask by Where, softmax in float32), so it gives the libtorch decoder's logits for any padding.
+/// no position_ids input. Attention is either written out in standard ops (grouped heads by a reshape, causal + padding
+/// mask by Where, softmax in float32: the libtorch decoder's logits for any padding) or, for --ops gqa, one
+/// com.microsoft GroupQueryAttention per layer (seqlens_k from the mask: right padding only; past and present may be
+/// one shared max_length buffer).
 /// Shapes: B batch, T new tokens, P past, S = P + T, H query heads, G KV heads, r = H / G, D head dim, E hidden, V vocab.
 /// </summary>
 internal sealed class DecoderGraph

@@ -5,7 +5,7 @@ using Toolkit.Export;
 namespace Toolkit.Cli.Commands;
 
 /// <summary>
-/// `toolkit export --model DIR --out DIR [--dtype fp32|fp16] [--ops contrib|standard] [--external-data auto|always|never]`:
+/// `toolkit export --model DIR --out DIR [--dtype fp32|fp16] [--ops gqa|contrib|standard] [--threads N] [--external-data auto|always|never]`:
 /// an HF checkpoint folder → an ONNX Runtime GenAI model folder (model.onnx, genai_config.json, tokenizer files).
 /// </summary>
 static class ExportCommand
@@ -15,7 +15,7 @@ static class ExportCommand
         var model = new Option<string>("--model") { Description = "HF checkpoint folder (config.json, *.safetensors, tokenizer files).", Required = true };
         var output = new Option<string>("--out") { Description = "ONNX model folder to write.", Required = true };
         var dtype = new Option<string>("--dtype") { Description = "fp32 (default; exact parity with the training model) or fp16 (weights, KV cache and logits).", DefaultValueFactory = _ => "fp32" };
-        var ops = new Option<string>("--ops") { Description = "contrib (default: ORT contrib ops SkipSimplifiedLayerNormalization and RotaryEmbedding, as ORT-GenAI's builder) gqa (contrib plus GroupQueryAttention over a shared max_length KV buffer, ORT-GenAI's builder form; right-padded batches only) or standard (default-domain opset 17 only, for any ONNX tool).", DefaultValueFactory = _ => "contrib" };
+        var ops = new Option<string>("--ops") { Description = "gqa (default: ORT-GenAI's builder form for CPU: contrib ops SkipSimplifiedLayerNormalization, RotaryEmbedding and GroupQueryAttention over a shared max_length KV buffer; right-padded batches), contrib (the same with attention in standard ops: any padding) or standard (default-domain opset 17 only, for any ONNX tool).", DefaultValueFactory = _ => "gqa" };
         var external = new Option<string>("--external-data") { Description = "auto (default: weights in model.onnx.data above 1 GiB), always or never.", DefaultValueFactory = _ => "auto" };
         var maxLength = new Option<int?>("--max-length") { Description = "genai_config.json search.max_length; default the model's context length." };
         var threads = new Option<int?>("--threads") { Description = $"genai_config.json intra_op_num_threads; default this machine's physical cores ({Toolkit.Runtime.Ort.CpuCores.DefaultIntraOpThreads} here, at most 16); 0 = ONNX Runtime decides where the folder runs (one thread on VMs whose CPUID hides cores)." };

@@ -99,7 +99,7 @@ public sealed class ParityTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(["model.embed_tokens.weight"], vocabSized);              // before: also lm_head.weight.T (the model twice)
 
         using var session = Harness.Load(System.IO.Path.Combine(dir.Path, "model.onnx"));
-        var ids = Harness.RandomIds(2, 16, config.VocabSize, seed: 6);
+        var ids = Harness.RandomIds(1, 16, config.VocabSize, seed: 6);   // batch 1: the default GroupQueryAttention takes the 3-token chunk only there
         var mask = ids.Select(r => r.Select(_ => 1L).ToArray()).ToArray();
         var diffs = Harness.CompareSteps(model, session, ids, mask, Steps, fp16: dtype == ExportDtype.Fp16);
         output.WriteLine($"{dtype}: logits max |diff| vs libtorch per step (prefill first) = {string.Join(", ", diffs.Select(d => d.ToString("E2")))}");
