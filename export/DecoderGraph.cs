@@ -12,8 +12,10 @@ namespace Toolkit.Export;
 /// input_ids (B, T) int64, attention_mask (B, S) int64, past_key_values.{i}.key|value (B, G, P, D)
 /// → logits (B, T, V), present.{i}.key|value (B, G, S, D), with S = P + T.
 /// Positions come from the mask inside the graph (cumsum − 1, padding → 1, as transformers' generate), so the graph has
-/// no position_ids input and left padding works. Attention is written out in standard ops (grouped heads by a reshape,
-/// causal + padding mask by Where, softmax in float32), so it gives the libtorch decoder's logits for any padding.
+/// no position_ids input. Attention is either written out in standard ops (grouped heads by a reshape, causal + padding
+/// mask by Where, softmax in float32: the libtorch decoder's logits for any padding) or, for --ops gqa, one
+/// com.microsoft GroupQueryAttention per layer (seqlens_k from the mask: right padding only; past and present may be
+/// one shared max_length buffer).
 /// Shapes: B batch, T new tokens, P past, S = P + T, H query heads, G KV heads, r = H / G, D head dim, E hidden, V vocab.
 /// </summary>
 internal sealed class DecoderGraph
@@ -25,6 +27,9 @@ internal sealed class DecoderGraph
     readonly DataType io;                 // float or float16: weights, KV cache, logits
     readonly ScalarType weightType;
     readonly bool contrib;
+    readonly bool gqa;
+
+    OnnxValue? seqlensK, totalLength;     // GroupQueryAttention: (B) int32 last real key index, scalar int32 S
 
     // graph-wide values
     OnnxValue positions;                  // (B, T) int64
@@ -38,7 +43,8 @@ internal sealed class DecoderGraph
         this.options = options;
         io = options.Dtype == ExportDtype.Fp16 ? DataType.Float16 : DataType.Float;
         weightType = options.Dtype == ExportDtype.Fp16 ? ScalarType.Float16 : ScalarType.Float32;
-        contrib = options.Ops == ExportOps.OrtContrib;
+        gqa = options.Ops == ExportOps.OrtGqa;
+        contrib = options.Ops == ExportOps.OrtContrib || gqa;
     }
 
     /// <summary>Builds the graph of <paramref name="weights"/>; returns the model (initializers inline in raw_data) and the ops it uses.</summary>
@@ -112,6 +118,13 @@ internal sealed class DecoderGraph
             cos = g.Unsqueeze(g.Gather(Table("cos_cache", fc, c.HeadDim), positions), 1);   // (B, 1, T, D)
             sin = g.Unsqueeze(g.Gather(Table("sin_cache", fs, c.HeadDim), positions), 1);
         }
+        if (gqa)
+        {
+            // GroupQueryAttention's own causal rule: seqlens_k = real tokens − 1 per row, total_sequence_length = S
+            seqlensK = g.Cast(g.Sub(g.ReduceSum(mask, [1], keepDims: false), g.Scalar(1L)), DataType.Int32);    // (B)
+            totalLength = g.Cast(g.Squeeze(s, 0), DataType.Int32);                                              // ()
+            return;
+        }
         // 3) query at absolute position P + i sees key j when j ≤ P + i and key j is not padding
         var keyPos = g.Range(g.Scalar(0L), g.Squeeze(s, 0), g.Scalar(1L));                    // (S)
         var queryPos = g.Range(g.Squeeze(pastLen, 0), g.Squeeze(s, 0), g.Scalar(1L));          // (T)
@@ -137,6 +150,15 @@ internal sealed class DecoderGraph
             // RotaryEmbedding on (B, T, heads·D): rotate-half layout (interleaved = 0), positions (B, T)
             q = g.MsOp("RotaryEmbedding", [q, positions, cos, sin], OnnxGraph.Attr("interleaved", 0L));
             k = g.MsOp("RotaryEmbedding", [k, positions, cos, sin], OnnxGraph.Attr("interleaved", 0L));
+        }
+        if (gqa)
+        {
+            // past/present: one (B, G, max_length, D) buffer under ORT-GenAI (past_present_share_buffer), or (B, G, P, D) →
+            // (B, G, S, D) when run without it (an InferenceSession feeding present back as past)
+            var outs = g.Node("GroupQueryAttention", [q, k, v, pastK, pastV, seqlensK!.Value, totalLength!.Value], [null, null, null],
+                [OnnxGraph.Attr("num_heads", hq), OnnxGraph.Attr("kv_num_heads", gk), OnnxGraph.Attr("scale", (float)(1.0 / Math.Sqrt(d)))],
+                OnnxGraph.MicrosoftDomain);
+            return (g.MatMul(outs[0], Weight(p + "self_attn.o_proj.weight", transpose: true)), outs[1], outs[2]);
         }
         q = g.Transpose(g.Reshape(q, 0, 0, hq, d), 0, 2, 1, 3);                               // (B, H, T, D)
         k = g.Transpose(g.Reshape(k, 0, 0, gk, d), 0, 2, 1, 3);                               // (B, G, T, D)

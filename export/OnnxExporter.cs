@@ -1,6 +1,7 @@
 using Toolkit.Core.Checkpoints;
 using Toolkit.Core.Folders;
 using Toolkit.Core.Onnx;
+using Toolkit.Runtime.Ort;
 using Toolkit.Train.Model;
 
 namespace Toolkit.Export;
@@ -84,7 +85,8 @@ public static class OnnxExporter
             TopK = gen.TopK ?? 50,
             TopP = gen.TopP ?? 1.0,
             RepetitionPenalty = gen.RepetitionPenalty ?? 1.0,
-            PastPresentShareBuffer = false,   // present = concat(past, new): grows each step, cannot alias past
+            // GroupQueryAttention writes new keys into the max_length buffer it is given; otherwise present = concat(past, new)
+            PastPresentShareBuffer = options.Ops == ExportOps.OrtGqa,
         };
         return new GenAiConfig
         {
@@ -102,14 +104,13 @@ public static class OnnxExporter
                 NumKeyValueHeads = c.NumKeyValueHeads,
                 NumHiddenLayers = c.NumHiddenLayers,
                 HeadSize = c.HeadDim,
-                // ORT-GenAI, when intra_op_num_threads is absent, takes half the hardware threads (1 on a 2-vCPU
-                // machine: half speed); 0 hands the choice to ONNX Runtime (one thread per physical core as it
-                // detects them) on whatever machine loads the folder: no machine-specific count written here. On the
-                // 2-vCPU VMs here ONNX Runtime 1.31 also picks one thread, so the toolkit's loader (runtime/Generation
-                // Model) reads 0 as one thread per logical processor.
+                // A count, not 0 and not absent: ONNX Runtime's 0 counts cores from CPUID (one thread on the VMs here)
+                // and ORT-GenAI's absent-field default is half the hardware threads (one here); no option counts cores
+                // the way the OS does (CpuCores). Default: this machine's physical cores (≤ 16); --threads overrides.
                 SessionOptions = new Dictionary<string, object>
                 {
-                    ["log_id"] = "onnxruntime-genai", ["intra_op_num_threads"] = 0, ["provider_options"] = Array.Empty<object>(),
+                    ["log_id"] = "onnxruntime-genai", ["intra_op_num_threads"] = options.IntraOpThreads ?? CpuCores.DefaultIntraOpThreads,
+                    ["provider_options"] = Array.Empty<object>(),
                 },
             },
             Search = search,

@@ -43,15 +43,16 @@ public sealed class Model : IDisposable
     /// <summary>Loads the folder (a directory holding genai_config.json, or the config file itself).</summary>
     /// <param name="folder">The model folder.</param>
     /// <param name="intraOpThreads">
-    /// Threads inside one op; null = session_options.intra_op_num_threads of genai_config.json when it is &gt; 0, else
-    /// one per logical processor (ORT-GenAI alone would take half the hardware threads). Applied with
+    /// Threads inside one op; null = session_options.intra_op_num_threads of genai_config.json when it is &gt; 0 (what
+    /// plain ORT-GenAI runs too), else, and for 0, <see cref="CpuCores.DefaultIntraOpThreads"/> (one per physical core
+    /// as the OS reports them; see <see cref="CpuCores"/> for why not ORT's or ORT-GenAI's default). Applied with
     /// <c>Config.Overlay</c>, the folder is not changed.
     /// </param>
     /// <param name="device">Execution provider; <see cref="Device.Cuda"/> needs ORT-GenAI's CUDA build.</param>
     /// <exception cref="GenerationException">The folder does not load (message names the file and what to do).</exception>
     public Model(string folder, int? intraOpThreads = null, Device device = Device.Cpu)
     {
-        if (intraOpThreads is < 0) throw new GenerationException($"intra-op threads {intraOpThreads} must be ≥ 0 (0 = one per physical core)");
+        if (intraOpThreads is < 0) throw new GenerationException($"intra-op threads {intraOpThreads} must be ≥ 0 (0 = one per physical core as the OS reports them)");
         Config = GenAiConfigJson.Read(folder);
         var full = Path.GetFullPath(folder);
         Folder = Directory.Exists(full) ? full : Path.GetDirectoryName(full)!;
@@ -59,11 +60,11 @@ public sealed class Model : IDisposable
         var onnx = Path.Combine(Folder, Config.Decoder.Filename);
         ModelFiles.Check(onnx);
         IsGroupQueryAttention = GraphOps.Scan(onnx).Contains("com.microsoft.GroupQueryAttention");
-        // ORT-GenAI runs a folder without intra_op_num_threads on half the hardware threads, and ONNX Runtime 1.31's own
-        // default (0) chose one thread on the 2-vCPU machines here (measured, ThreadSettingTests): left to either, a
-        // 2-core machine decodes at about half speed. So 0 or absent means one thread per logical processor here.
+        // The folder's positive count is run as written (as plain ORT-GenAI runs it); 0 or absent would leave the choice
+        // to ONNX Runtime (CPUID cores: one thread on the VMs here) or ORT-GenAI (half the hardware threads): the
+        // toolkit's rule instead (CpuCores, the same rule `toolkit export` writes by default).
         var folderThreads = Config.Decoder.SessionOptions.TryGetValue("intra_op_num_threads", out var ft) ? Convert.ToInt32(ft, System.Globalization.CultureInfo.InvariantCulture) : 0;
-        Native = Load(Folder, intraOpThreads ?? (folderThreads > 0 ? null : Environment.ProcessorCount), device);
+        Native = Load(Folder, intraOpThreads is > 0 ? intraOpThreads : folderThreads > 0 && intraOpThreads is null ? null : CpuCores.DefaultIntraOpThreads, device);
         EosTokenIds = Config.EosTokenIds;
         PadTokenId = Config.PadTokenId ?? (EosTokenIds.Count > 0 ? EosTokenIds[0] : 0);
         DefaultSearch = SearchOptions.FromConfig(Config.Search);

@@ -5,7 +5,10 @@ namespace Toolkit.Runtime.Ort;
 /// <summary>ONNX Runtime session settings the toolkit exposes (everything else keeps ONNX Runtime's defaults).</summary>
 public sealed record SessionSettings
 {
-    /// <summary>Threads inside one op (default 0 = ONNX Runtime's default: one per physical core). Range ≥ 0.</summary>
+    /// <summary>
+    /// Threads inside one op; default 0 = <see cref="CpuCores.DefaultIntraOpThreads"/> (one per physical core as the OS
+    /// reports them; ONNX Runtime's own 0 trusts CPUID and picks one thread on the 2-vCPU VMs here). Range ≥ 0.
+    /// </summary>
     public int IntraOpThreads { get; init; }
 
     /// <summary>Graph optimization level (default all: constant folding, fusions, layout).</summary>
@@ -14,7 +17,7 @@ public sealed record SessionSettings
     /// <summary>ONNX Runtime's <see cref="SessionOptions"/> for these settings; the caller disposes it.</summary>
     public SessionOptions ToSessionOptions()
     {
-        if (IntraOpThreads < 0) throw new ArgumentOutOfRangeException(nameof(IntraOpThreads), IntraOpThreads, "intra-op threads must be ≥ 0 (0 = one per physical core)");
-        return new SessionOptions { IntraOpNumThreads = IntraOpThreads, GraphOptimizationLevel = GraphOptimization };
+        if (IntraOpThreads < 0) throw new ArgumentOutOfRangeException(nameof(IntraOpThreads), IntraOpThreads, "intra-op threads must be ≥ 0 (0 = one per physical core as the OS reports them)");
+        return new SessionOptions { IntraOpNumThreads = IntraOpThreads == 0 ? CpuCores.DefaultIntraOpThreads : IntraOpThreads, GraphOptimizationLevel = GraphOptimization };
     }
 }

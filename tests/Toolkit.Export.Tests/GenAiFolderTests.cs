@@ -63,7 +63,7 @@ public sealed class GenAiFolderTests(ITestOutputHelper output) : IDisposable
         Assert.Equal("present.1.key", config.Decoder.PresentKey(1));
         Assert.True(config.Search.DoSample);
         Assert.Equal((0.7, 20, 0.8), (config.Search.Temperature, config.Search.TopK, config.Search.TopP));
-        Assert.False(config.Search.PastPresentShareBuffer);
+        Assert.True(config.Search.PastPresentShareBuffer);   // default --ops gqa: GroupQueryAttention writes into one max_length buffer
 
         // the session's real inputs are the ones the config names
         using var session = Harness.Load(System.IO.Path.Combine(result.Folder, config.Decoder.Filename));

@@ -13,10 +13,10 @@ public sealed class ThreadCountCollection
 
 /// <summary>
 /// Why ORT-GenAI ran exported folders at half speed, and the fix. ORT-GenAI, given no intra_op_num_threads, takes
-/// half the hardware threads; given 0 (what the exporter writes: "ONNX Runtime decides", no machine-specific count),
-/// ONNX Runtime 1.31 decides, and on the 2-vCPU machines here it also takes one. Our loader therefore reads 0 or
-/// absent as one thread per logical processor. Measured as the threads a model load and one run add to the process
-/// (an intra-op pool of N threads is the caller plus N − 1 workers).
+/// half the hardware threads; given 0, ONNX Runtime 1.31 takes cpuinfo's CPUID-decoded core count, one on the 2-vCPU
+/// VMs here. The toolkit's rule (CpuCores: physical cores as the OS reports them) is what `toolkit export` writes and
+/// what our loaders use for 0 or absent. Measured as the threads a model load and one run add to the process (an
+/// intra-op pool of N threads is the caller plus N − 1 workers).
 /// </summary>
 [Collection(ThreadCountCollection.Name)]
 public sealed class ThreadSettingTests(ITestOutputHelper output) : IDisposable
@@ -62,8 +62,28 @@ public sealed class ThreadSettingTests(ITestOutputHelper output) : IDisposable
         var genAiZero = Added(() => new Microsoft.ML.OnnxRuntimeGenAI.Model(zero));
         var ortZero = Added(() => Ort.Sessions.Open(onnx, new Ort.SessionSettings { IntraOpThreads = 0 }));
         var ortTwo = Added(() => Ort.Sessions.Open(onnx, new Ort.SessionSettings { IntraOpThreads = 2 }));
-        output.WriteLine($"{Environment.ProcessorCount} logical CPUs; worker threads added: our loader, folder as exported (0) → {ours}; " +
-                         $"our loader with 1 thread → {one}; plain ORT-GenAI on the folder → {genAiZero}; InferenceSession 0 → {ortZero}, 2 → {ortTwo}");
-        Assert.Equal(Environment.ProcessorCount - 1, ours - one);
+        var ortOne = Added(() => Ort.Sessions.Open(onnx, new Ort.SessionSettings { IntraOpThreads = 1 }));
+        output.WriteLine($"{Environment.ProcessorCount} logical CPUs, {Ort.CpuCores.Physical} physical (OS); worker threads added: our loader, folder with 0 → {ours}; " +
+                         $"our loader with 1 thread → {one}; plain ORT-GenAI on the folder with 0 → {genAiZero}; our InferenceSession 0 → {ortZero}, 1 → {ortOne}, 2 → {ortTwo}");
+        Assert.Equal(Ort.CpuCores.DefaultIntraOpThreads - 1, ours - one);
+        Assert.Equal(Ort.CpuCores.DefaultIntraOpThreads - 1, ortZero - ortOne);
+    }
+
+    [Fact]
+    public void Physical_cores_match_lscpu()
+    {
+        if (!OperatingSystem.IsLinux() || !File.Exists("/usr/bin/lscpu"))
+        {
+            output.WriteLine("skipped: needs Linux and lscpu (util-linux)");
+            return;
+        }
+        var psi = new System.Diagnostics.ProcessStartInfo("lscpu", "-p=CORE,SOCKET,ONLINE") { RedirectStandardOutput = true };
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var lines = p.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith('#')).ToList();
+        p.WaitForExit();
+        var cores = lines.Select(l => l.Split(',')).Where(f => f.Length < 3 || f[2] != "N").Select(f => (f[0], f[1])).Distinct().Count();
+        var expected = Math.Min(cores, Environment.ProcessorCount);
+        output.WriteLine($"lscpu: {cores} cores over {lines.Count} CPUs; process may use {Environment.ProcessorCount}; CpuCores.Physical {Ort.CpuCores.Physical}");
+        Assert.Equal(expected, Ort.CpuCores.Physical);
     }
 }

@@ -7,9 +7,9 @@ namespace Toolkit.Export.Tests.Generation;
 
 /// <summary>
 /// Every kind of folder `toolkit export` writes loads in ORT-GenAI 0.18 unchanged and greedy-generates the tokens of
-/// the libtorch decoder: tiny GQA llama (tied head) and qwen2 with q/k/v biases, with com.microsoft ops and with
-/// standard ops only. The folder leaves the thread count to ONNX Runtime (intra_op_num_threads 0), not to ORT-GenAI's
-/// half-the-hardware-threads default.
+/// the libtorch decoder: tiny GQA llama (tied head) and qwen2 with q/k/v biases, with com.microsoft ops, with
+/// GroupQueryAttention over ORT-GenAI's shared KV buffer, and with standard ops only. The folder carries the toolkit's thread count (CpuCores: the exporting machine's physical cores),
+/// not ONNX Runtime's CPUID-based 0 nor ORT-GenAI's half-the-hardware-threads default (PlainGenAiThreadTests).
 /// </summary>
 public sealed class ExportVariantsTests(ITestOutputHelper output) : IDisposable
 {
@@ -22,12 +22,14 @@ public sealed class ExportVariantsTests(ITestOutputHelper output) : IDisposable
     [InlineData("tiny-llama", ExportOps.Standard)]
     [InlineData("qwen2", ExportOps.OrtContrib)]
     [InlineData("qwen2", ExportOps.Standard)]
+    [InlineData("tiny-llama", ExportOps.OrtGqa)]
+    [InlineData("qwen2", ExportOps.OrtGqa)]
     public void Exported_folder_generates_in_ORT_GenAI_as_libtorch_does(string shape, ExportOps ops)
     {
         var config = shape == "qwen2" ? Harness.SmallQwen2 : Harness.TinyLlama;
         using var torchModel = new Decoder(Harness.Weights(config, seed: 12));
         OnnxExporter.Export(torchModel, dir.Path, new ExportOptions { Ops = ops });
-        Assert.Equal(0, Convert.ToInt32(GenAiConfigJson.Read(dir.Path).Decoder.SessionOptions["intra_op_num_threads"], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(Toolkit.Runtime.Ort.CpuCores.DefaultIntraOpThreads, Convert.ToInt32(GenAiConfigJson.Read(dir.Path).Decoder.SessionOptions["intra_op_num_threads"], System.Globalization.CultureInfo.InvariantCulture));
 
         using var model = new Model(dir.Path);   // the folder as written: no thread override
         Assert.Equal(config.ModelType, model.GetModelType());
