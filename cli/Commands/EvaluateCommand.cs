@@ -21,6 +21,7 @@ static class EvaluateCommand
         EvaluateJudgeCommand.Create(),
         EvaluateGateCommand.Create(),
         EvaluateReportCommand.Create(),
+        EvaluateDistillJudgeCommand.Create(),
     };
 
     /// <summary>Runs <paramref name="work"/> with a Spectre progress bar of <paramref name="total"/> steps (plain when output is redirected).</summary>
