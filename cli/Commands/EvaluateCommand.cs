@@ -70,6 +70,9 @@ static class Judges
         if (judge == "rule") return (new RuleJudge(), null);
         var client = await ChatClients.OpenAsync(judge, options);
         var name = client.GetService<ChatClientMetadata>()?.DefaultModelId ?? Path.GetFileName(judge.TrimEnd('/'));
+        // a distilled judge's folder carries the prompts it was trained on (evaluate distill-judge): the default for it
+        prompts ??= Directory.Exists(judge) && File.Exists(Path.Combine(judge, Toolkit.Evaluate.Judging.Distill.JudgeDistillData.PromptsFileName))
+            ? Path.Combine(judge, Toolkit.Evaluate.Judging.Distill.JudgeDistillData.PromptsFileName) : null;
         return (new LlmJudge(client, name, JudgePrompts.Load(prompts), maxTokens), client);
     }
 

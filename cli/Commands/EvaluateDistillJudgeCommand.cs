@@ -44,7 +44,7 @@ static class EvaluateDistillJudgeCommand
         var heldOut = new Option<double>(Flag(nameof(d.HeldOutShare))) { Description = Help(nameof(d.HeldOutShare)), DefaultValueFactory = _ => d.HeldOutShare };
         var maxPairs = new Option<int>(Flag(nameof(d.MaxEvalPairs))) { Description = Help(nameof(d.MaxEvalPairs)), DefaultValueFactory = _ => d.MaxEvalPairs };
         var maxChars = new Option<int>(Flag(nameof(d.MaxAnswerChars))) { Description = Help(nameof(d.MaxAnswerChars)), DefaultValueFactory = _ => d.MaxAnswerChars };
-        var prompts = new Option<string?>(Flag(nameof(d.JudgePrompts))) { Description = Help(nameof(d.JudgePrompts)) };
+        var prompts = new Option<string>(Flag(nameof(d.JudgePrompts))) { Description = Help(nameof(d.JudgePrompts)), DefaultValueFactory = _ => d.JudgePrompts };
         var concurrency = new Option<int>(Flag(nameof(d.Concurrency))) { Description = Help(nameof(d.Concurrency)), DefaultValueFactory = _ => d.Concurrency };
         var command = new Command("distill-judge", "Distil the rule judge into a small LLM judge (SFT on FastChat pairwise prompts, both orders), export it, and report its agreement, position consistency, error rate and ties against the rule judge on held-out questions.")
         {
@@ -57,7 +57,7 @@ static class EvaluateDistillJudgeCommand
                 Questions = parse.GetValue(questions)!, Answers = parse.GetValue(answers)!, Base = parse.GetValue(baseModel)!, Tokenizer = parse.GetValue(tokenizer),
                 Out = parse.GetValue(output)!, Seed = parse.GetValue(seed), MaxSteps = parse.GetValue(maxSteps), BatchSize = parse.GetValue(batch),
                 LearningRate = parse.GetValue(lr), HeldOutShare = parse.GetValue(heldOut), MaxEvalPairs = parse.GetValue(maxPairs),
-                MaxAnswerChars = parse.GetValue(maxChars), JudgePrompts = parse.GetValue(prompts), Concurrency = parse.GetValue(concurrency),
+                MaxAnswerChars = parse.GetValue(maxChars), JudgePrompts = parse.GetValue(prompts)!, Concurrency = parse.GetValue(concurrency),
             }.Validate();
             var result = await RunAsync(options, cancel);
             AnsiConsole.WriteLine(result.ToString());
@@ -79,7 +79,7 @@ static class EvaluateDistillJudgeCommand
         void Stage(string what) { AnsiConsole.MarkupLineInterpolated($"[grey]distill-judge: {what} ({clock.Elapsed.TotalSeconds:F1} s)[/]"); clock.Restart(); }
 
         // 1) data: matches, split by question, both orders labelled by the rule judge, rendered as the LLM judge renders them
-        var judgePrompts = JudgePrompts.Load(o.JudgePrompts);
+        var (judgePrompts, promptsText) = JudgeDistillData.LoadPrompts(o.JudgePrompts);
         var qs = QuestionSet.Load(o.Questions);
         var answerSets = JudgeDistillData.ReadAnswers(o.Answers);
         var matches = JudgeDistillData.Matches(qs, answerSets);
@@ -114,6 +114,7 @@ static class EvaluateDistillJudgeCommand
 
         // 3) export through the real `toolkit export`
         Invoke(ExportCommand.Create(), ["export", "--model", judgeDir, "--out", onnxDir]);
+        File.WriteAllText(Path.Combine(onnxDir, JudgeDistillData.PromptsFileName), promptsText);   // the prompts it was trained on travel with it
         Stage($"export → {onnxDir}");
 
         // 4) held-out: the LLM judge over ORT-GenAI, both orders, against the rule judge

@@ -98,6 +98,36 @@ public sealed class DistillJudgeTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void The_compact_prompts_keep_FastChats_names_templates_and_labels_with_a_shorter_system_prompt()
+    {
+        var builtin = JudgePrompts.BuiltIn();
+        var (compact, text) = JudgeDistillData.LoadPrompts("compact");
+        Assert.Equal(builtin.ByName.Keys.Order(), compact.ByName.Keys.Order());
+        foreach (var name in new[] { "pair-v2", "pair-v2-multi-turn", "pair-math-v1", "pair-math-v1-multi-turn" })
+        {
+            var (b, c) = (builtin.ByName[name], compact.ByName[name]);
+            Assert.Equal(b.PromptTemplate, c.PromptTemplate);
+            Assert.True(c.SystemPrompt.Length * 5 < b.SystemPrompt.Length * 3, $"{name}: {c.SystemPrompt.Length} vs {b.SystemPrompt.Length} characters");
+            foreach (var label in new[] { "[[A]]", "[[B]]", "[[C]]" }) Assert.Contains(label, c.SystemPrompt);
+        }
+        Assert.Equal(compact.ByName.Count, JudgePrompts.Parse("copy", text.Split('\n')).ByName.Count);   // the text written beside the judge reads back
+        Assert.Equal(builtin.ByName["pair-v2"].SystemPrompt, JudgeDistillData.LoadPrompts("builtin").Prompts.ByName["pair-v2"].SystemPrompt);
+        var e = Assert.Throws<FileNotFoundException>(() => JudgeDistillData.LoadPrompts("no/such/prompts.jsonl"));
+        Assert.Contains("no/such/prompts.jsonl", e.Message);
+    }
+
+    [Fact]
+    public void An_answers_folder_with_one_model_is_refused_with_what_to_do()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.File("answers"));
+        File.WriteAllText(dir.File("answers/only.jsonl"), Kit.Answers("only", ("1", ["Bo"]))["1"].ToJsonLine() + "\n");
+        var e = Assert.Throws<ArgumentException>(() => JudgeDistillData.ReadAnswers(dir.File("answers")));
+        Assert.Contains("two models at least", e.Message);
+        Assert.Contains(dir.File("answers"), e.Message);
+    }
+
+    [Fact]
     public void The_split_is_by_question_disjoint_and_seeded()
     {
         var ids = Enumerable.Range(1, 20).Select(i => i.ToString()).ToList();
@@ -204,6 +234,8 @@ public sealed class DistillJudgeTests(ITestOutputHelper output)
 
         // the HF folder and the ORT-GenAI folder, which loads and generates
         Assert.True(File.Exists(dir.File("out/judge/model.safetensors")), "judge/model.safetensors");
+        // the ONNX folder carries the prompts it was trained on (`evaluate judge --judge out/judge-onnx` uses them)
+        Assert.Equal(JudgeDistillData.LoadPrompts("compact").Text, File.ReadAllText(dir.File("out/judge-onnx/judge_prompts.jsonl")));
         using (var model = new Toolkit.Runtime.Generation.Model(dir.File("out/judge-onnx")))
         {
             var g = model.Generate(["Who is better? [[A]] or [[B]]"], new Toolkit.Runtime.Generation.GenerationOptions { Search = new Toolkit.Runtime.Generation.DecodingSettings { MaxNewTokens = 3, DoSample = false } });

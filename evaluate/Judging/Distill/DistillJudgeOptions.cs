@@ -57,9 +57,9 @@ public sealed record DistillJudgeOptions
     [Option("max_answer_chars", "Characters of each answer turn shown to the judge (training and evaluation alike; longer answers are cut and end in \"…\"); the rule labels the full answer. The judge's verdict is never cut: SFT max_length is set from the longest rendered row, and a row longer than the model's context is refused. Default 200. Range 8..100000.")]
     public int MaxAnswerChars { get; init; } = 200;
 
-    /// <summary>Judge prompts file.</summary>
-    [Option("judge_prompts", "Judge prompts in FastChat's judge_prompts.jsonl layout (pair-v2 and its -multi-turn / math forms are used); default the built-in set. The same prompts render the training data and the evaluation.")]
-    public string? JudgePrompts { get; init; }
+    /// <summary>Judge prompts: "compact", "builtin" or a file.</summary>
+    [Option("judge_prompts", "The judge prompts that render the training data and the evaluation alike: compact (default: the built-in FastChat prompts with a short system prompt — same names, templates and [[A]]/[[B]]/[[C]] labels — about 3× fewer tokens per row, which a small judge trains on in the demo's time), builtin (the full built-in set) or a file in FastChat's judge_prompts.jsonl layout. The set is copied to judge-onnx/judge_prompts.jsonl, which `evaluate judge --judge judge-onnx` uses when --judge-prompts is not given.")]
+    public string JudgePrompts { get; init; } = "compact";
 
     /// <summary>Judge calls in flight during the evaluation.</summary>
     [Option("concurrency", "Held-out judge calls in flight at once. Default 2. Range 1..64.")]

@@ -30,6 +30,34 @@ public sealed record JudgeExample(JudgeMatch Match, bool Swapped, string System,
 /// </summary>
 public static class JudgeDistillData
 {
+    /// <summary>The file name a distilled judge's ONNX folder carries its judge prompts under.</summary>
+    public const string PromptsFileName = "judge_prompts.jsonl";
+
+    /// <summary>
+    /// The judge prompts named by <paramref name="spec"/> and their file text: "compact" (embedded
+    /// Data/judge_prompts_compact.jsonl: the built-in prompts with short pairwise system prompts), "builtin" (embedded
+    /// Data/judge_prompts.jsonl) or a judge_prompts.jsonl path.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">a path that does not exist.</exception>
+    public static (JudgePrompts Prompts, string Text) LoadPrompts(string spec)
+    {
+        string text, source;
+        if (spec is "compact" or "builtin")
+        {
+            source = $"builtin:{(spec == "compact" ? "judge_prompts_compact" : "judge_prompts")}.jsonl";
+            using var s = typeof(JudgePrompts).Assembly.GetManifestResourceStream($"Toolkit.Evaluate.Data.{source["builtin:".Length..]}")
+                ?? throw new InvalidOperationException($"{source} is missing from Toolkit.Evaluate (embedded resource)");
+            using var r = new StreamReader(s);
+            text = r.ReadToEnd();
+        }
+        else
+        {
+            if (!File.Exists(spec)) throw new FileNotFoundException($"--judge-prompts {spec}: no such file. HINT: compact, builtin, or a file in FastChat's judge_prompts.jsonl layout", spec);
+            (source, text) = (spec, File.ReadAllText(spec));
+        }
+        return (JudgePrompts.Parse(source, text.Split('\n')), text);
+    }
+
     /// <summary>Reads every *.jsonl in <paramref name="folder"/> as one model's answers, keyed by model id (the lines' model_id, else the file name).</summary>
     /// <exception cref="ArgumentException">no folder, fewer than two files, or two files with the same model id.</exception>
     public static SortedDictionary<string, Dictionary<string, AnswerRecord>> ReadAnswers(string folder)
