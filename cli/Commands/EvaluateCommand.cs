@@ -21,6 +21,7 @@ static class EvaluateCommand
         EvaluateJudgeCommand.Create(),
         EvaluateGateCommand.Create(),
         EvaluateReportCommand.Create(),
+        EvaluateDistillJudgeCommand.Create(),
     };
 
     /// <summary>Runs <paramref name="work"/> with a Spectre progress bar of <paramref name="total"/> steps (plain when output is redirected).</summary>
@@ -78,6 +79,9 @@ static class Judges
         var client = await ChatClients.OpenAsync(judge, options);
         ClientOptionArgs.ReportFailover(client);
         var name = client.GetService<ChatClientMetadata>()?.DefaultModelId ?? Path.GetFileName(judge.TrimEnd('/'));
+        // a distilled judge's folder carries the prompts it was trained on (evaluate distill-judge): the default for it
+        prompts ??= Directory.Exists(judge) && File.Exists(Path.Combine(judge, Toolkit.Evaluate.Judging.Distill.JudgeDistillData.PromptsFileName))
+            ? Path.Combine(judge, Toolkit.Evaluate.Judging.Distill.JudgeDistillData.PromptsFileName) : null;
         return (new LlmJudge(client, name, JudgePrompts.Load(prompts), maxTokens), client);
     }
 

@@ -22,7 +22,7 @@ sealed class JudgeOptionArgs
 {
     public readonly Option<string> Questions = new("--questions") { Description = "The questions the answers answer: question.jsonl, a .jsonl / .csv prompt list, or \"builtin\".", DefaultValueFactory = _ => QuestionSet.BuiltIn };
     public readonly Option<string> Judge = new("--judge") { Description = Judges.Help, DefaultValueFactory = _ => "rule" };
-    public readonly Option<string?> Prompts = new("--judge-prompts") { Description = "Judge prompts in FastChat's judge_prompts.jsonl layout (FastChat's own file works); default: the built-in set." };
+    public readonly Option<string?> Prompts = new("--judge-prompts") { Description = "Judge prompts in FastChat's judge_prompts.jsonl layout (FastChat's own file works); default: the built-in set, or the judge_prompts.jsonl inside a judge folder (a distilled judge's, from `evaluate distill-judge`)." };
     public readonly Option<string?> Cache = new("--cache") { Description = "SQLite judgment cache; a rerun with the same judge, template, question and answers makes no call (default judgments/cache.sqlite)." };
     public readonly Option<bool> NoCache = new("--no-cache") { Description = "Do not read or write the judgment cache." };
     public readonly Option<int> Concurrency = new("--concurrency") { Description = "Judge outcomes asked at once. 1..256.", DefaultValueFactory = _ => 4 };

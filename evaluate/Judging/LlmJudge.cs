@@ -51,7 +51,18 @@ public sealed class LlmJudge(IChatClient client, string name, JudgePrompts promp
     public async Task<JudgeOutcome?> CompareAsync(Question q, int turn, IReadOnlyList<string> answersA, IReadOnlyList<string> answersB, CancellationToken cancel = default)
     {
         if (turn is not (1 or 2) || turn > answersA.Count || turn > answersB.Count || turn > q.Turns.Count) return null;
-        var p = Prompt(q, turn, pairwise: true);
+        var (p, user) = RenderPairwise(prompts, q, turn, answersA, answersB);
+        return await AskAsync(p, user, pairwise: true, cancel);
+    }
+
+    /// <summary>
+    /// The pairwise judge prompt and filled user message for turn <paramref name="turn"/> (1 or 2) with A shown first,
+    /// exactly as <see cref="CompareAsync"/> sends it (the system prompt is <c>Prompt.SystemPrompt</c>). Used by the
+    /// judge distillation to render its training prompts with the same code.
+    /// </summary>
+    public static (JudgePrompt Prompt, string User) RenderPairwise(JudgePrompts prompts, Question q, int turn, IReadOnlyList<string> answersA, IReadOnlyList<string> answersB)
+    {
+        var p = prompts.Select(pairwise: true, Question.NeedRefCategories.Contains(q.Category) && q.ReferenceFor(1) is not null, multiTurn: turn == 2);
         var values = Common(q, p);
         if (turn == 1) { values["answer_a"] = answersA[0]; values["answer_b"] = answersB[0]; }
         else
@@ -59,7 +70,7 @@ public sealed class LlmJudge(IChatClient client, string name, JudgePrompts promp
             values["answer_a_1"] = answersA[0]; values["answer_a_2"] = answersA[1];
             values["answer_b_1"] = answersB[0]; values["answer_b_2"] = answersB[1];
         }
-        return await AskAsync(p, p.Fill(values), pairwise: true, cancel);
+        return (p, p.Fill(values));
     }
 
     static Dictionary<string, string> Common(Question q, JudgePrompt p)
