@@ -105,7 +105,7 @@ public sealed class PeftFolderTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(config.TargetModules, loaded.Config.TargetModules);
         Assert.Equal(adapters.NamedParameters.Select(p => p.Name), loaded.NamedParameters.Select(p => p.Name));
         foreach (var ((name, a), (_, b)) in adapters.NamedParameters.Zip(loaded.NamedParameters))
-            Assert.True(a.equal(b), $"{name} differs after save and load");
+            Assert.True(a.Equals(b), $"{name} differs after save and load");
         Assert.Contains(adapters.NamedParameters, p => p.Name.EndsWith("lora_B.weight") && p.Tensor.abs().max().ToDouble() > 0);
         loaded.Training = false;
         Assert.Equal(0.0, MaxAbsDiff(trained, Logits(other, ids)));

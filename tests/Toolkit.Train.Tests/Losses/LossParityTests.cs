@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Toolkit.Train.Losses;
 using TorchSharp;
-using static TorchSharp.torch;
 using Xunit.Abstractions;
 using static Toolkit.Train.Tests.Losses.LossTestKit;
 using static Toolkit.Train.Tests.Oracle;

@@ -1,6 +1,5 @@
 using Toolkit.Train.Losses;
 using TorchSharp;
-using static TorchSharp.torch;
 using Xunit.Abstractions;
 
 namespace Toolkit.Train.Tests.Losses;

@@ -1,8 +1,8 @@
 using System.Runtime.InteropServices;
+using Toolkit.Core.Checkpoints;
 using Toolkit.Train.Engine;
 using Toolkit.Train.Lora;
 using Toolkit.Train.Model;
-using TorchSharp;
 using Xunit.Abstractions;
 using static Toolkit.Train.Tests.Oracle;
 using static TorchSharp.torch;

@@ -61,7 +61,7 @@ public sealed class BrokenInputTests
     {
         var o = TrainKit.Dpo(TrainKit.NewOut("corrupt")) with { MaxSteps = 6, SaveSteps = 2, WarmupSteps = 0 };
         TrainKit.Run(o, t => t.StopAfterStep = 5);   // checkpoints 2 and 4
-        var bad = Path.Combine(o.OutputDir!, "checkpoint-4", "trainable.pt");
+        var bad = Path.Combine(o.OutputDir!, "checkpoint-4", Checkpoint.TrainableFile);
         File.WriteAllBytes(bad, [.. Enumerable.Range(0, 4096).Select(i => (byte)(i * 7919 % 251))]);
 
         // named explicitly: an error naming the file and offering the previous complete checkpoint
@@ -74,5 +74,21 @@ public sealed class BrokenInputTests
         var (metrics, _) = TrainKit.Run(o with { ResumeFromCheckpoint = "latest" }, log: log);
         Assert.Contains(log, l => l.Contains(bad) && l.Contains("previous complete checkpoint") && l.Contains("checkpoint-2"));
         Assert.Equal(6, metrics.Count);
+    }
+
+    [Fact]
+    public void A_checkpoint_of_the_libtorch_1_13_engine_is_refused_naming_the_file_and_what_to_do()
+    {
+        var o = TrainKit.Dpo(TrainKit.NewOut("v1")) with { MaxSteps = 4, SaveSteps = 2 };
+        TrainKit.Run(o, t => t.StopAfterStep = 3);                   // checkpoint-2
+        var folder = Path.Combine(o.OutputDir!, "checkpoint-2");
+        var state = Path.Combine(folder, Checkpoint.StateFile);
+        var json = JsonNode.Parse(File.ReadAllText(state))!.AsObject();
+        Assert.True(json.Remove(Checkpoint.VersionKey), "a checkpoint records its version");  // as the old engine wrote it
+        File.WriteAllText(state, json.ToJsonString());
+        var e = Assert.Throws<InvalidDataException>(() => TrainKit.Run(o with { ResumeFromCheckpoint = folder }));
+        Assert.Contains(state, e.Message);
+        Assert.Contains("checkpoint version 1", e.Message);
+        Assert.Contains($"HINT: start a new run (the model in that folder loads as a normal checkpoint: --model {folder})", e.Message);
     }
 }
