@@ -41,7 +41,10 @@ static class Program
         }
         catch (Exception e) when (Environment.GetEnvironmentVariable("TOOLKIT_DEBUG") is null)
         {
-            ConsoleSetup.WriteError(e.Message);
+            var message = e.Message;
+            if (e is System.Runtime.InteropServices.ExternalException && message.IndexOf("\nException raised from", StringComparison.Ordinal) is > 0 and var cut)
+                message = message[..cut];   // libtorch appends its C++ backtrace; TOOLKIT_DEBUG=1 shows it
+            ConsoleSetup.WriteError(message);
             return ConsoleSetup.Failed;
         }
     }
