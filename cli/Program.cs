@@ -26,6 +26,7 @@ static class Program
             ServeCommand.Create(),
             QuantizeCommand.Create(),
             EvaluateCommand.Create(),
+            ExperimentCommand.Create(),
         };
         try
         {
