@@ -42,19 +42,19 @@ public static class StudyReport
     public static void Print(Study study, StudyResult result)
     {
         var d = Read(study, result);
-        var stages = new Spectre.Console.Table().AddColumns("stage", "this invocation", "wall time (s)", "peak RSS (MB)");
+        var stages = new Table().AddColumns("stage", "this invocation", "wall time (s)", "peak RSS (MB)");
         foreach (var (m, status) in result.Stages)
-            stages.AddRow(m.Id, status.ToString().ToLowerInvariant(), Inv($"{m.Seconds:F1}"), Inv($"{m.PeakRssMb:F0}"));
+            stages.AddRow(Markup.Escape(m.Id), status.ToString().ToLowerInvariant(), Inv($"{m.Seconds:F1}"), Inv($"{m.PeakRssMb:F0}"));
         stages.AddRow("[bold]this invocation[/]", "", Inv($"{result.Seconds:F1}"), "");
-        Spectre.Console.AnsiConsole.Write(stages);
-        var table = new Spectre.Console.Table().AddColumns("model", "β", "W / L / T", "win rate vs SFT [interval]", "helpfulness", "safety", "over-refusal", "distinct-2", "self-BLEU");
+        AnsiConsole.Write(stages);
+        var table = new Table().AddColumns("model", "β", "W / L / T", "win rate vs SFT [interval]", "helpfulness", "safety", "over-refusal", "distinct-2", "self-BLEU");
         foreach (var m in d.Models)
-            table.AddRow(Spectre.Console.Markup.Escape(m.Name), B(m.Beta), m.Games is { } w ? Inv($"{w.Wins} / {w.Losses} / {w.Ties}") : "—", Ci(m.WinRate),
-                Pct(m.Outcome.Helpfulness), Pct(m.Outcome.Safety), Pct(m.Outcome.OverRefusal), Inv($"{m.Outcome.Distinct2:F3}"), Inv($"{m.Outcome.SelfBleu:F3}"));
-        Spectre.Console.AnsiConsole.Write(table);
-        Spectre.Console.AnsiConsole.MarkupLineInterpolated($"[bold]{result.Gate.Line}[/]");
-        if (d.Agreement is null) Spectre.Console.AnsiConsole.MarkupLineInterpolated($"[red]distilled LLM judge missing: {DistillMissingReason(study)}[/]");
-        Spectre.Console.AnsiConsole.MarkupLineInterpolated($"report: {Path.Combine(result.Folder, "report.html")} and report.md");
+            table.AddRow(new[] { m.Name, B(m.Beta), m.Games is { } w ? Inv($"{w.Wins} / {w.Losses} / {w.Ties}") : "—", Ci(m.WinRate),
+                Pct(m.Outcome.Helpfulness), Pct(m.Outcome.Safety), Pct(m.Outcome.OverRefusal), Inv($"{m.Outcome.Distinct2:F3}"), Inv($"{m.Outcome.SelfBleu:F3}") }.Select(Markup.Escape).ToArray());
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLineInterpolated($"[bold]{result.Gate.Line}[/]");
+        if (d.Agreement is null) AnsiConsole.MarkupLineInterpolated($"[red]distilled LLM judge missing: {DistillMissingReason(study)}[/]");
+        AnsiConsole.MarkupLineInterpolated($"report: {Path.Combine(result.Folder, "report.html")} and report.md");
     }
 
     static Data Read(Study study, StudyResult result)
