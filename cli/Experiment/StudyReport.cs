@@ -47,7 +47,7 @@ public static class StudyReport
             stages.AddRow(Markup.Escape(m.Id), status.ToString().ToLowerInvariant(), Inv($"{m.Seconds:F1}"), Inv($"{m.PeakRssMb:F0}"));
         stages.AddRow("[bold]this invocation[/]", "", Inv($"{result.Seconds:F1}"), "");
         AnsiConsole.Write(stages);
-        var table = new Table().AddColumns("model", "β", "W / L / T", "win rate vs SFT [interval]", "helpfulness", "safety", "over-refusal", "distinct-2", "self-BLEU");
+        var table = new Table().AddColumns("model", "β", "W / L / T", "win rate vs SFT [[interval]]", "helpfulness", "safety", "over-refusal", "distinct-2", "self-BLEU");
         foreach (var m in d.Models)
             table.AddRow(new[] { m.Name, B(m.Beta), m.Games is { } w ? Inv($"{w.Wins} / {w.Losses} / {w.Ties}") : "—", Ci(m.WinRate),
                 Pct(m.Outcome.Helpfulness), Pct(m.Outcome.Safety), Pct(m.Outcome.OverRefusal), Inv($"{m.Outcome.Distinct2:F3}"), Inv($"{m.Outcome.SelfBleu:F3}") }.Select(Markup.Escape).ToArray());
@@ -324,7 +324,7 @@ public static class StudyReport
     }
 
     static void Figure(StringBuilder sb, string cls, string caption, string svg) =>
-        sb.Append($"<figure class=\"{cls}\">{svg}<figcaption>{E(caption)}</figcaption></figure>\n");
+        sb.Append($"<figure class=\"{cls}\">{(svg.StartsWith("<?xml", StringComparison.Ordinal) ? svg[(svg.IndexOf("?>", StringComparison.Ordinal) + 2)..].TrimStart() : svg)}<figcaption>{E(caption)}</figcaption></figure>\n");
 
     static string Ci(Interval? i) => i is null ? "—" : Inv($"{i.Estimate:F3} [{i.Low:F3}, {i.High:F3}]");
 

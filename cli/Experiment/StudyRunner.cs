@@ -199,7 +199,8 @@ public sealed class StudyRunner(Study study, string runsRoot)
             args.AddRange([Toolkit.Train.Training.OptionBinder.Find(defaults.GetType(), key)!.Option.Flag, value]);
         if (beta is { } b) args.AddRange(["--beta", Inv(b)]);
         if (!options.ContainsKey("seed")) args.AddRange(["--seed", study.Seed.ToString(CultureInfo.InvariantCulture)]);
-        if (c.Resuming && Directory.EnumerateDirectories(c.Temp, "checkpoint-*").Any())
+        // the trainer writes checkpoint-N.tmp and renames it: only a folder named checkpoint-N is complete
+        if (c.Resuming && Directory.EnumerateDirectories(c.Temp, "checkpoint-*").Any(d => !d.EndsWith(".tmp", StringComparison.Ordinal)))
         {
             AnsiConsole.MarkupLine("[yellow]resuming from the newest checkpoint of the killed attempt[/]");
             args.AddRange(["--resume-from-checkpoint", "latest"]);

@@ -166,7 +166,7 @@ public sealed class StudyTests(ITestOutputHelper output)
             {
                 // kill once the DPO run has written a checkpoint (or, if it was too quick to catch, once it is done)
                 checkpointSeen = Directory.Exists(Path.Combine(exp, "train")) &&
-                    Directory.GetDirectories(Path.Combine(exp, "train"), "dpo.partial-*").Any(d => Directory.GetDirectories(d, "checkpoint-*").Length > 0);
+                    Directory.GetDirectories(Path.Combine(exp, "train"), "dpo.partial-*").Any(d => Directory.GetDirectories(d, "checkpoint-*").Any(c => !c.EndsWith(".tmp", StringComparison.Ordinal)));
                 if (checkpointSeen || File.Exists(Path.Combine(exp, "stages", "train.dpo.json"))) break;
                 Thread.Sleep(50);
             }

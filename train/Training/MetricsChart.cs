@@ -41,11 +41,14 @@ public static class MetricsChart
             plot.Title(title);
             plot.XLabel("optimizer step");
             plot.ShowLegend(ScottPlot.Alignment.UpperRight);
-            sb.AppendLine($"<g transform=\"translate(0,{p * PanelHeight})\">").AppendLine(plot.GetSvgXml(Width, PanelHeight)).AppendLine("</g>");
+            sb.AppendLine($"<g transform=\"translate(0,{p * PanelHeight})\">").AppendLine(WithoutXmlDeclaration(plot.GetSvgXml(Width, PanelHeight))).AppendLine("</g>");
         }
         sb.AppendLine("</svg>");
         var tmp = path + ".tmp";
         File.WriteAllText(tmp, sb.ToString());
         File.Move(tmp, path, overwrite: true);
     }
+
+    /// <summary>A panel's SVG without its &lt;?xml …?&gt; line, which may only open a document, not sit inside one.</summary>
+    static string WithoutXmlDeclaration(string svg) => svg.StartsWith("<?xml", StringComparison.Ordinal) ? svg[(svg.IndexOf("?>", StringComparison.Ordinal) + 2)..].TrimStart() : svg;
 }
