@@ -120,7 +120,7 @@ public sealed class StudyTests(ITestOutputHelper output)
         {
             var section = page.Locator($"section#{id}");
             Assert.Equal(1, await section.CountAsync());
-            Assert.True(await section.Locator("tr, pre").CountAsync() >= 2, $"section {id} shows no data");
+            Assert.True(await section.Locator("tr, pre, p").CountAsync() >= 2, $"section {id} shows no data");
         }
         Assert.Matches(@"^(PASS|FAIL|INCONCLUSIVE)$", await page.Locator("#verdict b").First.InnerTextAsync());
         var rows = await page.Locator("#outcomes-table tr").AllInnerTextsAsync();
