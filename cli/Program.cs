@@ -27,6 +27,7 @@ static class Program
             ServeCommand.Create(),
             QuantizeCommand.Create(),
             EvaluateCommand.Create(),
+            ExperimentCommand.Create(),
         };
         try
         {

@@ -1,26 +1,25 @@
 using System.CommandLine;
-using Spectre.Console;
-using Toolkit.Cli.Demo;
-using Toolkit.Train.Data.Synthetic;
+using Toolkit.Cli.Experiment;
 
 namespace Toolkit.Cli.Commands;
 
-/// <summary>`toolkit demo`: the main job on the embedded default, step by step, in a work folder (default runs/demo).</summary>
+/// <summary>
+/// `toolkit demo` (what `make demo` runs): the embedded study (cli/Experiment/demo.yaml) over the synthetic bilingual
+/// task, through `toolkit experiment run`: tokenizer → SFT → DPO and SimPO runs → export → int8 / int4 variants of the
+/// best run → held-out answers → rule judge (+ distilled LLM judge) → gate, best run vs SFT → report.html.
+/// </summary>
 static class DemoCommand
 {
     public static Command Create()
     {
-        var work = new Option<string>("--work") { Description = "Folder for the demo's outputs (created; reused runs are overwritten).", DefaultValueFactory = _ => "runs/demo" };
-        var command = new Command("demo", "Run the pipeline on the embedded default: engines, tokenizer and chat template, SFT then DPO of the tiny preset, export and judged generations on ONNX Runtime.") { work };
+        var runs = new Option<string>("--runs") { Description = ExperimentCommand.RunsHelp, DefaultValueFactory = _ => "runs" };
+        var print = new Option<bool>("--print-study") { Description = "Print the embedded study (a starting point for your own experiment.yaml) and exit." };
+        var command = new Command("demo", "Run the embedded study: SFT of the tiny preset, DPO and SimPO at several β, int8 / int4 variants of the best run, judged and gated against SFT, one report (runs/demo/report.html).") { runs, print };
         command.SetAction(parse =>
         {
-            var dir = Directory.CreateDirectory(parse.GetValue(work)!).FullName;
-            AnsiConsole.Write(new Rule("[yellow]1. engines: libtorch and ONNX Runtime[/]").LeftJustified());
-            EnginesDemo.Run(dir);
-            var task = new SyntheticTask();
-            AnsiConsole.Write(new Rule("[yellow]2. tokenizer and chat template[/]").LeftJustified());
-            var tokenizer = TokenizerDemo.Run(dir, task, vocabSize: 4096);
-            PreferenceDemo.Run(dir, task, tokenizer);
+            var study = StudyReader.Demo();
+            if (parse.GetValue(print)) { Console.Write(study.Text); return 0; }
+            ExperimentCommand.Run(study, parse.GetValue(runs)!);
             return 0;
         });
         return command;

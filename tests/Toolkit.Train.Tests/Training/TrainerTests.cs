@@ -33,7 +33,7 @@ public class TrainerTests
         var header = File.ReadLines(Path.Combine(o.OutputDir!, "metrics.csv")).First().Split(',');
         foreach (var name in TrlNames.Append("eval_kl")) Assert.Contains(name, header);
         var svg = File.ReadAllText(Path.Combine(o.OutputDir!, "metrics.svg"));
-        Assert.Contains("<polyline", svg);
+        Assert.Contains("<path", svg);   // ScottPlot draws each series as a path
         Assert.Contains("rewards/accuracies", svg);
         // the output folder is an HF checkpoint the model core reads back, equal to the last checkpoint
         using var folder = CheckpointFolder.Open(o.OutputDir!);
