@@ -46,9 +46,10 @@ static class EvaluateDistillJudgeCommand
         var maxChars = new Option<int>(Flag(nameof(d.MaxAnswerChars))) { Description = Help(nameof(d.MaxAnswerChars)), DefaultValueFactory = _ => d.MaxAnswerChars };
         var prompts = new Option<string>(Flag(nameof(d.JudgePrompts))) { Description = Help(nameof(d.JudgePrompts)), DefaultValueFactory = _ => d.JudgePrompts };
         var concurrency = new Option<int>(Flag(nameof(d.Concurrency))) { Description = Help(nameof(d.Concurrency)), DefaultValueFactory = _ => d.Concurrency };
+        var judgeName = new Option<string?>(Flag(nameof(d.JudgeName))) { Description = Help(nameof(d.JudgeName)) };
         var command = new Command("distill-judge", "Distil the rule judge into a small LLM judge (SFT on FastChat pairwise prompts, both orders), export it, and report its agreement, position consistency, error rate and ties against the rule judge on held-out questions.")
         {
-            questions, answers, baseModel, tokenizer, output, seed, maxSteps, batch, lr, heldOut, maxPairs, maxChars, prompts, concurrency,
+            questions, answers, baseModel, tokenizer, output, seed, maxSteps, batch, lr, heldOut, maxPairs, maxChars, prompts, concurrency, judgeName,
         };
         command.SetAction(async (parse, cancel) =>
         {
@@ -57,7 +58,7 @@ static class EvaluateDistillJudgeCommand
                 Questions = parse.GetValue(questions)!, Answers = parse.GetValue(answers)!, Base = parse.GetValue(baseModel)!, Tokenizer = parse.GetValue(tokenizer),
                 Out = parse.GetValue(output)!, Seed = parse.GetValue(seed), MaxSteps = parse.GetValue(maxSteps), BatchSize = parse.GetValue(batch),
                 LearningRate = parse.GetValue(lr), HeldOutShare = parse.GetValue(heldOut), MaxEvalPairs = parse.GetValue(maxPairs),
-                MaxAnswerChars = parse.GetValue(maxChars), JudgePrompts = parse.GetValue(prompts)!, Concurrency = parse.GetValue(concurrency),
+                MaxAnswerChars = parse.GetValue(maxChars), JudgePrompts = parse.GetValue(prompts)!, Concurrency = parse.GetValue(concurrency), JudgeName = parse.GetValue(judgeName),
             }.Validate();
             var result = await RunAsync(options, cancel);
             AnsiConsole.WriteLine(result.ToString());
@@ -118,7 +119,7 @@ static class EvaluateDistillJudgeCommand
         Stage($"export → {onnxDir}");
 
         // 4) held-out: the LLM judge over ORT-GenAI, both orders, against the rule judge
-        var name = $"distilled:{Path.GetFileName(Path.GetFullPath(o.Out).TrimEnd(Path.DirectorySeparatorChar))}";
+        var name = o.JudgeName ?? $"distilled:{Path.GetFileName(Path.GetFullPath(o.Out).TrimEnd(Path.DirectorySeparatorChar))}";
         using var client = await ChatClients.OpenFolderAsync(onnxDir, new ClientOptions { MaxConcurrency = o.Concurrency }, cancel);
         var judge = new LlmJudge(client, name, judgePrompts, judgeMaxTokens);
         var total = JudgeAgreementRun.Sample(heldOut, o.MaxEvalPairs, o.Seed).Count;

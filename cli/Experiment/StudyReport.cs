@@ -316,11 +316,28 @@ public static class StudyReport
         string Native(string part) => maps.Where(p => Path.GetFileName(p).Contains(part, StringComparison.Ordinal)).Select(p => p.Replace(Environment.GetEnvironmentVariable("HOME") ?? "\u0000", "~")).DefaultIfEmpty("not loaded").First();
         yield return ("libtorch (mapped)", Native("libtorch_cpu"));
         yield return ("ONNX Runtime", Assembly("Microsoft.ML.OnnxRuntime") + " — " + Native("libonnxruntime.so"));
-        yield return ("ONNX Runtime GenAI", Assembly("Microsoft.ML.OnnxRuntimeGenAI") + " — " + Native("libonnxruntime-genai"));
+        // Its assembly is stamped 0.0.0.0: the NuGet package version comes from the app's deps.json.
+        yield return ("ONNX Runtime GenAI", (PackageVersion("Microsoft.ML.OnnxRuntimeGenAI.Managed") ?? Assembly("Microsoft.ML.OnnxRuntimeGenAI")) + " — " + Native("libonnxruntime-genai"));
         yield return ("toolkit", Assembly("toolkit"));
         yield return (".NET", RuntimeInformation.FrameworkDescription);
         yield return ("OS", RuntimeInformation.OSDescription);
         yield return ("CPU", $"{ReportWriter.Cpu()}, {Environment.ProcessorCount} cores");
+    }
+
+    /// <summary>The version of NuGet package <paramref name="id"/> as this app's deps.json lists it ("libraries": "Id/Version"), or null.</summary>
+    static string? PackageVersion(string id)
+    {
+        var entry = System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name;
+        var files = (AppContext.GetData("APP_CONTEXT_DEPS_FILES") as string ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Append(Path.Combine(AppContext.BaseDirectory, (entry ?? "toolkit") + ".deps.json"));
+        foreach (var deps in files)
+        {
+            if (!File.Exists(deps)) continue;
+            var libraries = JsonNode.Parse(File.ReadAllText(deps))?["libraries"]?.AsObject();
+            var key = libraries?.Select(kv => kv.Key).FirstOrDefault(k => k.StartsWith(id + "/", StringComparison.OrdinalIgnoreCase));
+            if (key is not null) return key[(id.Length + 1)..];
+        }
+        return null;
     }
 
     static void Figure(StringBuilder sb, string cls, string caption, string svg) =>

@@ -184,7 +184,7 @@ public sealed class StudyRunner(Study study, string runsRoot)
             var answers = Directory.CreateDirectory(Path.Combine(c.Temp, "answers")).FullName;
             foreach (var m in models) File.Copy(AnswersFile(m), Path.Combine(answers, m + ".jsonl"));
             string[] args = ["evaluate", "distill-judge", "--questions", Path.Combine(Dir("data"), "questions.jsonl"), "--answers", answers, "--base", sftModel,
-                "--tokenizer", study.Base.Model ?? Dir("tokenizer"), "--out", c.Temp, "--seed", study.Seed.ToString(CultureInfo.InvariantCulture)];
+                "--tokenizer", study.Base.Model ?? Dir("tokenizer"), "--out", c.Temp, "--seed", study.Seed.ToString(CultureInfo.InvariantCulture), "--judge-name", $"distilled:{study.Name}"];
             if (study.Judges.DistillMaxSteps is { } n) args = [.. args, "--max-steps", $"{n}"];
             Invoke(evaluate, args);
         });

@@ -65,6 +65,10 @@ public sealed record DistillJudgeOptions
     [Option("concurrency", "Held-out judge calls in flight at once. Default 2. Range 1..64.")]
     public int Concurrency { get; init; } = 2;
 
+    /// <summary>The judge's name in judgments and judge_agreement.json; null: "distilled:" + the --out folder's name.</summary>
+    [Option("judge_name", "The judge's name written in its judgments and in judge_agreement.json. Default \"distilled:\" + the --out folder's name.")]
+    public string? JudgeName { get; init; }
+
     /// <summary>Checks ranges and required values; the message names the flag and what to do.</summary>
     /// <exception cref="ArgumentException">an option is missing or out of range.</exception>
     public DistillJudgeOptions Validate()
