@@ -1,3 +1,4 @@
+using Toolkit.Core.Checkpoints;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
@@ -91,8 +92,8 @@ static class EvaluateDistillJudgeCommand
         var heldOut = matches.Where(m => heldOutIds.Contains(m.Question.Id)).ToList();
         Directory.CreateDirectory(dataDir);
         var trainFile = Path.Combine(dataDir, "train.jsonl");
-        WriteLinesAtomic(trainFile, train.Select(e => JudgeDistillData.SftRow(e).ToJsonString(Toolkit.Evaluate.Answers.AnswerRecord.Readable)));
-        WriteLinesAtomic(Path.Combine(dataDir, "heldout.jsonl"), heldOut.SelectMany(m => JudgeDistillData.Examples(m, judgePrompts, o.MaxAnswerChars))
+        AtomicFile.WriteAllLines(trainFile, train.Select(e => JudgeDistillData.SftRow(e).ToJsonString(Toolkit.Evaluate.Answers.AnswerRecord.Readable)));
+        AtomicFile.WriteAllLines(Path.Combine(dataDir, "heldout.jsonl"), heldOut.SelectMany(m => JudgeDistillData.Examples(m, judgePrompts, o.MaxAnswerChars))
             .Select(e => JudgeDistillData.SftRow(e).ToJsonString(Toolkit.Evaluate.Answers.AnswerRecord.Readable)));
         var labels = train.GroupBy(e => e.Label).OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Count()}");
         var cut = matches.Sum(m => m.Answers1.Take(m.Turn).Concat(m.Answers2.Take(m.Turn)).Count(a => a.Length > o.MaxAnswerChars));
@@ -127,7 +128,7 @@ static class EvaluateDistillJudgeCommand
         await EvaluateCommand.Progress($"held-out judging ({total} matches × 2 orders)", total,
             async tick => rows = await JudgeAgreementRun.RunAsync(judge, heldOut, o.MaxAnswerChars, o.MaxEvalPairs, o.Seed, o.Concurrency, tick, cancel));
         var agreement = JudgeAgreement.Compute(name, "rule", rows);
-        WriteLinesAtomic(Path.Combine(dataDir, "heldout_judgments.jsonl"), rows.Select(r => r.Judged.ToJsonLine()));
+        AtomicFile.WriteAllLines(Path.Combine(dataDir, "heldout_judgments.jsonl"), rows.Select(r => r.Judged.ToJsonLine()));
         agreement.WriteAtomic(Path.Combine(o.Out, "judge_agreement.json"));
         Stage($"held-out judging: {rows.Count} matches, {judge.TransportErrors} failed calls → {Path.Combine(o.Out, "judge_agreement.json")}");
         return agreement;
@@ -160,13 +161,5 @@ static class EvaluateDistillJudgeCommand
         var root = new RootCommand { command };
         var code = root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         if (code != 0) throw new InvalidOperationException($"toolkit {string.Join(' ', args)} exited {code}");
-    }
-
-    static void WriteLinesAtomic(string path, IEnumerable<string> lines)
-    {
-        var full = Path.GetFullPath(path);
-        var tmp = $"{full}.{Environment.ProcessId}.tmp";
-        File.WriteAllLines(tmp, lines);
-        File.Move(tmp, full, overwrite: true);
     }
 }

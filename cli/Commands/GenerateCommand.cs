@@ -48,7 +48,7 @@ static class GenerateCommand
             var results = m.Generate(items.Select(i => i.Prompt).ToArray(), options);
             var modelId = Path.GetFileName(m.Folder.TrimEnd('/'));
             var lines = items.Zip(results, (item, r) => Answer(item.Id, modelId, r)).ToList();
-            if (parse.GetValue(output) is { } path) WriteAtomic(path, lines);
+            if (parse.GetValue(output) is { } path) Toolkit.Core.Checkpoints.AtomicFile.WriteAllLines(path, lines);
             else foreach (var l in lines) Console.WriteLine(l);
             return 0;
         });
@@ -117,18 +117,6 @@ static class GenerateCommand
         return items;
     }
 
-    static void WriteAtomic(string path, IEnumerable<string> lines)
-    {
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var tmp = Toolkit.Core.Checkpoints.TempFiles.Beside(full);
-        try
-        {
-            File.WriteAllLines(tmp, lines);
-            File.Move(tmp, full, overwrite: true);
-        }
-        finally { Toolkit.Core.Checkpoints.TempFiles.Release(tmp); }
-    }
 }
 
 /// <summary>`--device cpu|cuda` (generate, chat, serve).</summary>

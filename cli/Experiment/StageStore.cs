@@ -1,3 +1,4 @@
+using Toolkit.Core.Checkpoints;
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -115,19 +116,10 @@ public sealed class StageStore(string root, Action<string>? log = null)
         Directory.Move(temp, final);
         var manifest = new StageManifest(id, hash, output, new SortedDictionary<string, string>(options.ToDictionary(), StringComparer.Ordinal), dependsOn,
             started.ToString("O", CultureInfo.InvariantCulture), DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture), seconds, peak, context.Metrics);
-        WriteAtomic(ManifestPath(id), JsonSerializer.Serialize(manifest, Indented));
+        AtomicFile.WriteAllText(ManifestPath(id), JsonSerializer.Serialize(manifest, Indented));
         History.Add((manifest, StageStatus.Ran));
         log?.Invoke(Inv($"{id}: done in {seconds:F1} s"));
         return manifest;
-    }
-
-    /// <summary>Writes <paramref name="text"/> to <paramref name="path"/> through a temporary file and a rename.</summary>
-    public static void WriteAtomic(string path, string text)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var tmp = $"{path}.tmp-{Environment.ProcessId}";
-        File.WriteAllText(tmp, text);
-        File.Move(tmp, path, overwrite: true);
     }
 
     /// <summary>Resets the process's peak RSS to its current RSS (Linux: 5 → /proc/self/clear_refs); a no-op elsewhere.</summary>

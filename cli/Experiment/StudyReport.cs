@@ -1,3 +1,4 @@
+using Toolkit.Core.Checkpoints;
 using System.Globalization;
 using System.Net;
 using System.Runtime.InteropServices;
@@ -34,8 +35,8 @@ public static class StudyReport
     public static void Write(Study study, StudyResult result)
     {
         var data = Read(study, result);
-        StageStore.WriteAtomic(Path.Combine(result.Folder, "report.html"), Html(data));
-        StageStore.WriteAtomic(Path.Combine(result.Folder, "report.md"), Markdown(data));
+        AtomicFile.WriteAllText(Path.Combine(result.Folder, "report.html"), Html(data));
+        AtomicFile.WriteAllText(Path.Combine(result.Folder, "report.md"), Markdown(data));
     }
 
     /// <summary>The terminal summary: one row per stage (status, wall time), then one row per model (win rate vs SFT, outcome rates), then the verdict.</summary>

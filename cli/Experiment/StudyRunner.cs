@@ -1,3 +1,4 @@
+using Toolkit.Core.Checkpoints;
 using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
@@ -45,7 +46,7 @@ public sealed class StudyRunner(Study study, string runsRoot)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         Directory.CreateDirectory(_store.Root);
-        StageStore.WriteAtomic(Path.Combine(_store.Root, "experiment.yaml"), study.Text);
+        AtomicFile.WriteAllText(Path.Combine(_store.Root, "experiment.yaml"), study.Text);
 
         // 1) data
         var task = new SyntheticTask(new SyntheticOptions

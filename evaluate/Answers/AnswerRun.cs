@@ -86,9 +86,7 @@ public sealed class AnswerRun(IChatClient client, AnswerOptions options)
         if (text.Length > 0 && !text.EndsWith('\n'))
         {
             var keep = text.LastIndexOf('\n') + 1;
-            var tmp = path + ".tmp";
-            File.WriteAllText(tmp, text[..keep]);
-            File.Move(tmp, path, overwrite: true);
+            Toolkit.Core.Checkpoints.AtomicFile.WriteAllText(path, text[..keep]);
             text = text[..keep];
         }
         var lines = text.Split('\n');

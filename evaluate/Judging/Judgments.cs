@@ -104,14 +104,7 @@ public sealed record SingleJudgment(string QuestionId, string Category, int Turn
     }.ToJsonString(AnswerRecord.Readable);
 
     /// <summary>Writes lines atomically (temp file, then rename).</summary>
-    public static void WriteAtomic(string path, IEnumerable<string> lines)
-    {
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var tmp = $"{full}.{Environment.ProcessId}.tmp";
-        File.WriteAllLines(tmp, lines);
-        File.Move(tmp, full, overwrite: true);
-    }
+    public static void WriteAtomic(string path, IEnumerable<string> lines) => Toolkit.Core.Checkpoints.AtomicFile.WriteAllLines(path, lines);
 
     /// <summary>Unix seconds now.</summary>
     public static double Now() => double.Parse((DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0).ToString("F3", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);

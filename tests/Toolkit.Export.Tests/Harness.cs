@@ -13,6 +13,18 @@ namespace Toolkit.Export.Tests;
 internal static class Harness
 {
     /// <summary>The tiny preset's shape (4 layers, 4 query heads over 2 KV heads: GQA) with a small vocabulary, llama, tied head.</summary>
+    /// <summary>Both test shapes ("tiny-llama", "qwen2") × every <see cref="ExportOps"/> form: the variants each parity test covers.</summary>
+    public static TheoryData<string, ExportOps> ShapesAndOps
+    {
+        get
+        {
+            var data = new TheoryData<string, ExportOps>();
+            foreach (var ops in Enum.GetValues<ExportOps>())
+                foreach (var shape in new[] { "tiny-llama", "qwen2" }) data.Add(shape, ops);
+            return data;
+        }
+    }
+
     public static ModelConfig TinyLlama => Presets.Get("tiny", vocabSize: 512) with { MaxPositionEmbeddings = 256 };
 
     /// <summary>A qwen2-style model: q/k/v biases, untied head, rope theta 1e6, 6 query heads over 2 KV heads.</summary>

@@ -17,12 +17,7 @@ public sealed class ParityTests(ITestOutputHelper output) : IDisposable
     static readonly (int, int)[] Steps = [(0, 7), (7, 8), (8, 9), (9, 10), (10, 11), (11, 12), (12, 13), (13, 16)];
 
     [Theory]
-    [InlineData("tiny-llama", ExportOps.OrtContrib)]
-    [InlineData("tiny-llama", ExportOps.Standard)]
-    [InlineData("qwen2", ExportOps.OrtContrib)]
-    [InlineData("qwen2", ExportOps.Standard)]
-    [InlineData("tiny-llama", ExportOps.OrtGqa)]
-    [InlineData("qwen2", ExportOps.OrtGqa)]
+    [MemberData(nameof(Harness.ShapesAndOps), MemberType = typeof(Harness))]
     public void Fp32_prefill_and_every_decode_step_match_libtorch(string shape, ExportOps ops)
     {
         var config = shape == "qwen2" ? Harness.SmallQwen2 : Harness.TinyLlama;

@@ -44,9 +44,7 @@ public static class MetricsChart
             sb.AppendLine($"<g transform=\"translate(0,{p * PanelHeight})\">").AppendLine(WithoutXmlDeclaration(plot.GetSvgXml(Width, PanelHeight))).AppendLine("</g>");
         }
         sb.AppendLine("</svg>");
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, sb.ToString());
-        File.Move(tmp, path, overwrite: true);
+        Toolkit.Core.Checkpoints.AtomicFile.WriteAllText(path, sb.ToString());
     }
 
     /// <summary>A panel's SVG without its &lt;?xml …?&gt; line, which may only open a document, not sit inside one.</summary>

@@ -52,11 +52,7 @@ public sealed record JudgeAgreement(string Judge, string Reference, int Pairs, d
     /// <summary>Writes <see cref="ToJson"/> to <paramref name="path"/> atomically (temp file in the same folder, then rename).</summary>
     public void WriteAtomic(string path)
     {
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var tmp = $"{full}.{Environment.ProcessId}.tmp";
-        File.WriteAllText(tmp, ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
-        File.Move(tmp, full, overwrite: true);
+        Toolkit.Core.Checkpoints.AtomicFile.WriteAllText(path, ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
 
     /// <summary>One line for the console.</summary>

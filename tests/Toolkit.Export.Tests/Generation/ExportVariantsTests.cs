@@ -18,12 +18,7 @@ public sealed class ExportVariantsTests(ITestOutputHelper output) : IDisposable
     public void Dispose() => dir.Dispose();
 
     [Theory]
-    [InlineData("tiny-llama", ExportOps.OrtContrib)]
-    [InlineData("tiny-llama", ExportOps.Standard)]
-    [InlineData("qwen2", ExportOps.OrtContrib)]
-    [InlineData("qwen2", ExportOps.Standard)]
-    [InlineData("tiny-llama", ExportOps.OrtGqa)]
-    [InlineData("qwen2", ExportOps.OrtGqa)]
+    [MemberData(nameof(Harness.ShapesAndOps), MemberType = typeof(Harness))]
     public void Exported_folder_generates_in_ORT_GenAI_as_libtorch_does(string shape, ExportOps ops)
     {
         var config = shape == "qwen2" ? Harness.SmallQwen2 : Harness.TinyLlama;
