@@ -28,4 +28,18 @@ public sealed class TempFileTests
         Assert.Equal([1, 2, 3], File.ReadAllBytes(dir.File("model.onnx")));
         Assert.Equal(2, Directory.GetFiles(dir.Path).Length);
     }
+
+    [Fact]
+    public void Text_written_atomically_replaces_the_file_as_plain_UTF8_lines_and_a_failed_enumeration_keeps_the_old_file()
+    {
+        using var dir = new TempFolder();
+        var path = dir.File("answers/model.jsonl");                                            // folder created
+        AtomicFile.WriteAllLines(path, ["{\"question_id\":1}", "{\"q\":\"答案是7\"}"]);
+        Assert.Equal("{\"question_id\":1}\n{\"q\":\"答案是7\"}\n"u8.ToArray(), File.ReadAllBytes(path));   // no BOM, "\n" ends: JSONL readers see two rows
+
+        static IEnumerable<string> Broken() { yield return "half"; throw new IOException("source vanished"); }
+        Assert.Throws<IOException>(() => AtomicFile.WriteAllLines(path, Broken()));
+        Assert.Equal(2, File.ReadAllLines(path).Length);                                         // the old file is intact
+        Assert.Equal(["model.jsonl"], Directory.GetFiles(Path.GetDirectoryName(path)!).Select(Path.GetFileName));
+    }
 }
