@@ -19,6 +19,10 @@ namespace Toolkit.Benchmarks;
 /// ratios. Variants: "same algorithm" (policy + frozen reference copy, chosen and rejected in one 2B-row forward, summed
 /// log-probs; the baseline's algorithm, with our chunked lm_head over completion positions only) and "precomputed ref +
 /// packed" (reference log-probs computed once and the reference model freed; prompt + chosen + rejected in one row).
+/// Each variant also runs with gradient checkpointing (<see cref="Decoder.GradientCheckpointing"/>: layer activations and
+/// lm_head logits recomputed in backward). The optimizer is the trainer's (<see cref="LowPeak.AdamW"/>, gradients set to
+/// none between steps, as the peer's <c>zero_grad(set_to_none=True)</c>). TOOLKIT_BENCH_DPO_PRESETS=llama-125m runs one
+/// preset (comma-separated list; default both).
 /// Peak RSS is VmHWM over the timed steps, process-wide (reset through /proc/self/clear_refs after the warm-up step and a
 /// malloc_trim, on both sides; the RSS at that reset is recorded too: runtime, libraries, weights, optimizer state).
 /// GFLOP/s: the standard algorithm's model FLOPs (policy 6·N·tokens + reference 2·N·tokens + attention) per second,
@@ -32,7 +36,8 @@ static class DpoStepBench
     public static void Run(Results results)
     {
         var threads = torch.get_num_threads();
-        foreach (var (preset, pairs, steps) in new[] { ("tiny", 4, 3), ("llama-125m", 2, 2) })
+        var presets = Environment.GetEnvironmentVariable("TOOLKIT_BENCH_DPO_PRESETS")?.Split(',') ?? ["tiny", "llama-125m"];
+        foreach (var (preset, pairs, steps) in new[] { ("tiny", 4, 3), ("llama-125m", 2, 2) }.Where(p => presets.Contains(p.Item1)))
         foreach (var (dtype, name) in Dtypes())
         {
             var config = Presets.Get(preset);
@@ -42,14 +47,15 @@ static class DpoStepBench
                 throw new InvalidOperationException($"baseline ran with {py.GetProperty("threads")} threads, ours with {threads}");
             double pyStep = py.GetProperty("step_s").GetDouble(), pyRss = py.GetProperty("peak_rss_mb").GetDouble();
             var flops = StepFlops(config, pairs);
-            var measured = new[] { false, true }.Select(packed => (packed, m: Measure(config, pairs, dtype, packed, steps))).ToList();
+            var measured = Variants.Select(v => (v, m: Measure(config, pairs, dtype, v.Packed, v.Checkpointing, steps))).ToList();
             var peak = GemmPeak(dtype);   // after the steps, so its buffers are not in their RSS
-            foreach (var (packed, (step, rss, rssAtReset)) in measured)
+            foreach (var ((packed, checkpointing), (step, rss, rssAtReset)) in measured)
             {
-                var variant = packed ? "precomputed ref + packed" : "same algorithm";
+                var variant = (packed ? "precomputed ref + packed" : "same algorithm") + (checkpointing ? " + gradient checkpointing" : "");
                 var settings = new Dictionary<string, object>
                 {
                     ["preset"] = preset, ["pairs"] = pairs, ["seq"] = Seq, ["dtype"] = name, ["threads"] = threads, ["steps"] = steps,
+                    ["gradient_checkpointing"] = checkpointing,
                     ["ours_step_s"] = step, ["baseline_step_s"] = pyStep,
                     ["ours_rss_at_reset_mb"] = rssAtReset, ["baseline_rss_at_reset_mb"] = py.GetProperty("rss_at_reset_mb").GetDouble(),
                     ["ours_gflops"] = flops / step / 1e9, ["baseline_gflops"] = flops / pyStep / 1e9, ["gemm_peak_gflops"] = peak,
@@ -59,6 +65,9 @@ static class DpoStepBench
             }
         }
     }
+
+    /// <summary>The variants each preset and dtype runs: the peer's algorithm and ours, each without and with gradient checkpointing.</summary>
+    static readonly (bool Packed, bool Checkpointing)[] Variants = [(false, false), (true, false), (false, true), (true, true)];
 
     static (long[] Prompt, long[] Chosen, long[] Rejected)[] Data(ModelConfig c, int pairs)
     {
@@ -71,11 +80,11 @@ static class DpoStepBench
     /// Median seconds per step over <paramref name="steps"/> after one warm-up step, the peak RSS (MB) over them, and the
     /// RSS when the peak was reset (after the warm-up and a malloc_trim, as the baseline does).
     /// </summary>
-    static (double StepS, double PeakMb, double RssAtResetMb) Measure(ModelConfig config, int pairs, ScalarType dtype, bool packed, int steps)
+    static (double StepS, double PeakMb, double RssAtResetMb) Measure(ModelConfig config, int pairs, ScalarType dtype, bool packed, bool checkpointing, int steps)
     {
         var pairList = Data(config, pairs).Select(p => new TokenPair(p.Prompt, p.Chosen, p.Rejected)).ToList();
         var options = new LossOptions { Beta = Beta };
-        using var policy = new Decoder(DecoderWeights.Random(config, seed: 0));
+        using var policy = new Decoder(DecoderWeights.Random(config, seed: 0)) { GradientCheckpointing = checkpointing };
         foreach (var (_, t) in policy.Weights.All) t.requires_grad = true;
         var reference = new Decoder(DecoderWeights.Random(config, seed: 0));
         using var data = torch.NewDisposeScope();
@@ -89,7 +98,7 @@ static class DpoStepBench
                 (refC, refR) = Split(CompletionLogps.Compute(reference, batch));
             reference.Dispose();
         }
-        using var optimizer = torch.optim.AdamW(policy.Weights.All.Select(p => (Parameter)p.Tensor), lr: 1e-6, weight_decay: 0);
+        using var optimizer = new LowPeak.AdamW([new AdamW.ParamGroup(policy.Weights.All.Select(p => (Parameter)p.Tensor))], lr: 1e-6);   // the trainer's AdamW
 
         void Step()
         {

@@ -44,6 +44,9 @@ public static unsafe class Autocast
     /// <summary>Whether CPU autocast is on for this thread.</summary>
     public static bool IsEnabled => Fns.Value.IsEnabled(Cpu) != 0;
 
+    /// <summary>The CPU autocast dtype of this thread (meaningful while <see cref="IsEnabled"/>).</summary>
+    public static torch.ScalarType Dtype => (torch.ScalarType)Fns.Value.GetDtype(Cpu);
+
     /// <summary>
     /// Turns CPU autocast on for this thread (matmul-class ops in <paramref name="dtype"/>, bf16 by default) until the
     /// result is disposed, which restores the previous state and dtype; leaving the outermost scope clears libtorch's

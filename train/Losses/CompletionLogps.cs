@@ -15,9 +15,11 @@ namespace Toolkit.Train.Losses;
 /// so at most one (chunk, V) float32 logits block exists at a time;</item>
 /// <item>per-sequence sums come from a (S, N) 0/1 assignment matrix times the N token log-probs (differentiable).</item>
 /// </list>
-/// Memory note: under autograd, log-softmax keeps its (chunk, V) output for the backward pass, so a training forward still
-/// holds N × V floats for the completion positions (not B × T × V); under <c>no_grad</c> (the reference model) only one
-/// chunk lives at a time.
+/// Memory note: under autograd, log-softmax keeps its (chunk, V) output for the backward pass, so a training forward
+/// holds N × V floats for the completion positions (not B × T × V), unless the decoder has
+/// <see cref="Decoder.GradientCheckpointing"/> on: then each chunk keeps only its (chunk, E) hidden states and token ids
+/// and backward recomputes its logits, so no (N, V) float32 tensor outlives its chunk (Liger-kernel-style chunked loss,
+/// by recomputation). Under <c>no_grad</c> (the reference model) only one chunk lives at a time.
 /// </summary>
 public static class CompletionLogps
 {
@@ -54,10 +56,18 @@ public static class CompletionLogps
         {
             var len = Math.Min(chunk, n - start);
             using var scope = torch.NewDisposeScope();
-            var logits = model.Logits(picked.narrow(0, start, len)).to(ScalarType.Float32);  // (c, V)
-            var lp = logits.log_softmax(-1).gather(1, tokens.narrow(0, start, len)).squeeze(1);  // (c)
+            var x = picked.narrow(0, start, len);                                       // (c, E)
+            var y = tokens.narrow(0, start, len);                                       // (c, 1)
+            var first = true;   // the logit sums (a metric) come from the forward, not from backward's recomputation
+            Tensor Chunk(Tensor hc, Tensor[] ctx)
+            {
+                var logits = model.Logits(hc).to(ScalarType.Float32);                   // (c, V)
+                if (first) using (torch.no_grad()) logitSums.Add(logits.detach().sum(-1).MoveToOuterDisposeScope());   // (c)
+                first = false;
+                return logits.log_softmax(-1).gather(1, ctx[0]).squeeze(1);            // (c)
+            }
+            var lp = model.GradientCheckpointing ? ActivationCheckpoint.Run(Chunk, x, y) : Chunk(x, [y]);
             tokenLogps.Add(lp.MoveToOuterDisposeScope());
-            using (torch.no_grad()) logitSums.Add(logits.detach().sum(-1).MoveToOuterDisposeScope());   // (c)
         }
         var vocab = model.Config.VocabSize;
         var assign = Assignment(targets);                                                // (S, N)

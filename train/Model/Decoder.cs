@@ -1,4 +1,5 @@
 using Toolkit.Core.Checkpoints;
+using Toolkit.Train.Engine;
 using Toolkit.Train.Lora;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -22,6 +23,15 @@ public sealed class Decoder : IDisposable
 
     /// <summary>The LoRA adapters attached to this decoder, or null (set by <see cref="LoraAdapters.Attach"/>; not owned).</summary>
     public LoraAdapters? Adapters { get; set; }
+
+    /// <summary>
+    /// Gradient checkpointing (transformers' <c>gradient_checkpointing</c>): under grad mode each decoder layer keeps only
+    /// its (B, T, E) input for backward and recomputes its activations there (<see cref="ActivationCheckpoint"/>), and
+    /// <see cref="Losses.CompletionLogps"/> recomputes each lm_head chunk's logits. Costs about one more forward per step;
+    /// saves the layers' activations (~16·E + 4·F floats per token per layer) and the (N, V) float32 log-softmax.
+    /// No effect under <c>no_grad</c> or with a KV cache.
+    /// </summary>
+    public bool GradientCheckpointing { get; set; }
 
     public Decoder(DecoderWeights weights)
     {
@@ -70,28 +80,43 @@ public sealed class Decoder : IDisposable
 
         var embed = Weights["model.embed_tokens.weight"];
         var h = embed.index_select(0, inputIds.flatten()).view(b, t, embed.size(1));  // (B, T, E)
+        var checkpoint = GradientCheckpointing && cache is null && torch.is_grad_enabled();
         for (var i = 0; i < c.NumHiddenLayers; i++)
         {
-            // Each layer's intermediates are freed when it ends (autograd keeps what backward needs); only h leaves.
-            using var layer = torch.NewDisposeScope();
-            var p = $"model.layers.{i}.";
-            // 1) attention block
-            var x = RmsNorm(h, Weights[p + "input_layernorm.weight"], c.RmsNormEps);
-            var q = Linear(x, p + "self_attn.q_proj").view(b, t, c.NumAttentionHeads, c.HeadDim).transpose(1, 2);  // (B, H, T, D)
-            var k = Linear(x, p + "self_attn.k_proj").view(b, t, c.NumKeyValueHeads, c.HeadDim).transpose(1, 2);  // (B, G, T, D)
-            var v = Linear(x, p + "self_attn.v_proj").view(b, t, c.NumKeyValueHeads, c.HeadDim).transpose(1, 2);  // (B, G, T, D)
-            q = Rotary.Apply(q, cos, sin);
-            k = Rotary.Apply(k, cos, sin);
-            if (cache is not null) (k, v) = cache.Append(i, k, v);                                              // (B, G, S, D)
-            var attn = Attention(q, k, v, bias);                                                              // (B, T, H·D)
-            h = h.add(Linear(attn, p + "self_attn.o_proj"));
-            // 2) SwiGLU MLP block: down(silu(gate(x)) * up(x))
-            x = RmsNorm(h, Weights[p + "post_attention_layernorm.weight"], c.RmsNormEps);
-            var gate = Linear(x, p + "mlp.gate_proj").silu();                                                   // (B, T, F)
-            var up = Linear(x, p + "mlp.up_proj");
-            h = h.add(Linear(gate.mul(up), p + "mlp.down_proj")).MoveToOuterDisposeScope();                          // (B, T, E)
+            var layer = i;
+            h = checkpoint
+                ? ActivationCheckpoint.Run((x, ctx) => Layer(layer, x, ctx[0], ctx[1], ctx[2], null), h, cos, sin, bias)
+                : Layer(layer, h, cos, sin, bias, cache);
         }
         return RmsNorm(h, Weights["model.norm.weight"], c.RmsNormEps);
+    }
+
+    /// <summary>
+    /// Decoder layer <paramref name="i"/>: h + attention(RMSNorm(h)), then + SwiGLU MLP(RMSNorm(·)); (B, T, E) → (B, T, E).
+    /// <paramref name="cos"/>/<paramref name="sin"/> (B, 1, T, D) rotary tables, <paramref name="bias"/> (B or 1, 1, T, S)
+    /// additive mask. The layer's intermediates are freed when it returns (autograd keeps what backward needs).
+    /// </summary>
+    Tensor Layer(int i, Tensor h, Tensor cos, Tensor sin, Tensor bias, KvCache? cache)
+    {
+        var c = Config;
+        long b = h.size(0), t = h.size(1);
+        using var scope = torch.NewDisposeScope();
+        var p = $"model.layers.{i}.";
+        // 1) attention block
+        var x = RmsNorm(h, Weights[p + "input_layernorm.weight"], c.RmsNormEps);
+        var q = Linear(x, p + "self_attn.q_proj").view(b, t, c.NumAttentionHeads, c.HeadDim).transpose(1, 2);  // (B, H, T, D)
+        var k = Linear(x, p + "self_attn.k_proj").view(b, t, c.NumKeyValueHeads, c.HeadDim).transpose(1, 2);  // (B, G, T, D)
+        var v = Linear(x, p + "self_attn.v_proj").view(b, t, c.NumKeyValueHeads, c.HeadDim).transpose(1, 2);  // (B, G, T, D)
+        q = Rotary.Apply(q, cos, sin);
+        k = Rotary.Apply(k, cos, sin);
+        if (cache is not null) (k, v) = cache.Append(i, k, v);                                              // (B, G, S, D)
+        var attn = Attention(q, k, v, bias);                                                              // (B, T, H·D)
+        h = h.add(Linear(attn, p + "self_attn.o_proj"));
+        // 2) SwiGLU MLP block: down(silu(gate(x)) * up(x))
+        x = RmsNorm(h, Weights[p + "post_attention_layernorm.weight"], c.RmsNormEps);
+        var gate = Linear(x, p + "mlp.gate_proj").silu();                                                   // (B, T, F)
+        var up = Linear(x, p + "mlp.up_proj");
+        return h.add(Linear(gate.mul(up), p + "mlp.down_proj")).MoveToOuterDisposeScope();                       // (B, T, E)
     }
 
     /// <summary>The additive attention bias of a blocked key (see <see cref="Attention"/>).</summary>

@@ -116,6 +116,10 @@ public abstract record TrainOptions
     /// <summary>Whether matmuls run under bf16 autocast: <see cref="Bf16"/> resolved (auto by <see cref="Bf16Policy"/>).</summary>
     public bool UseBf16 => Bf16 switch { Bf16Mode.True => true, Bf16Mode.False => false, _ => Bf16Policy.Measured.BfFaster };
 
+    /// <summary>Recompute activations in backward instead of keeping them.</summary>
+    [Option("gradient_checkpointing", "Keep only each decoder layer's input (B, T, E) for backward and recompute the layer's activations there, and recompute each lm_head chunk's logits instead of keeping the (N, V) float32 log-softmax (transformers' gradient_checkpointing, non-reentrant in effect: parameter gradients are unchanged up to float rounding). Costs about one more forward per step (~+30 % step time); saves most activation memory, which dominates peak RSS for long sequences and large batches (benchmarks/DpoStepBench.cs measures it at 125M). Default false. Under bf16 the recomputation runs under the same autocast.")]
+    public bool GradientCheckpointing { get; init; }
+
     /// <summary>Where tensors live.</summary>
     [Option("device", "Where the model, optimizer state and activations live: cpu (default) or cuda. cuda needs TorchSharp's CUDA build of libtorch (libtorch-cuda-12.8-linux-x64 in place of libtorch-cpu-linux-x64) and a visible NVIDIA GPU; without either the run stops at start naming what is missing.")]
     public Toolkit.Train.Engine.DeviceKind Device { get; init; } = Toolkit.Train.Engine.DeviceKind.Cpu;

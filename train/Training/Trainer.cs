@@ -68,6 +68,7 @@ public sealed class Trainer(TrainOptions options, Policy policy, IObjective obje
         var schedule = LrSchedule.From(o, total);
         var all = policy.Parameters;
         using var opt = CreateOptimizer(all, o);
+        policy.Model.GradientCheckpointing = o.GradientCheckpointing;
 
         // resume: trainable tensors, optimizer moments, step, early-stopping state; the log is cut back to the checkpoint
         var state = new EvalState();
@@ -114,7 +115,7 @@ public sealed class Trainer(TrainOptions options, Policy policy, IObjective obje
             var unitTotal = units.Sum();
             var agg = new WeightedMetrics();
             long tokens = 0;
-            using (NewDisposeScope()) opt.zero_grad();   // TorchSharp's zero_grad reads each .grad into a fresh wrapper
+            opt.zero_grad();   // gradients to none: they do not sit through the forward
             for (var k = 0; k < micro.Count; k++)
             {
                 using var scope = NewDisposeScope();
@@ -188,7 +189,7 @@ public sealed class Trainer(TrainOptions options, Policy policy, IObjective obje
             ["global_step"] = step, ["total_steps"] = total, ["early_stopped"] = early,
             ["best_eval_loss"] = state.BestOrNull, ["best_step"] = state.BestStepOrNull, ["command"] = o.Command,
         };
-        File.WriteAllText(Path.Combine(outDir, Checkpoint.StateFile), final.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        Toolkit.Core.Checkpoints.AtomicFile.WriteAllText(Path.Combine(outDir, Checkpoint.StateFile), final.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
         SaveFinalModel(outDir);
         return new TrainResult(step, early, state.BestOrNull, state.BestStepOrNull, outDir);
     }
@@ -215,15 +216,16 @@ public sealed class Trainer(TrainOptions options, Policy policy, IObjective obje
     /// <summary>
     /// One AdamW over <paramref name="all"/> with two parameter groups, as transformers groups them: matrices and
     /// embeddings (ndim ≥ 2) decay by weight_decay, norm weights and biases do not. An empty group is left out.
+    /// <see cref="LowPeak.AdamW"/>: TorchSharp's update bit for bit, without its step-long temporaries.
     /// </summary>
-    static AdamW CreateOptimizer(IReadOnlyList<Parameter> all, TrainOptions o)
+    public static AdamW CreateOptimizer(IReadOnlyList<Parameter> all, TrainOptions o)
     {
         var decay = all.Where(p => p.ndim >= 2).ToList();
         var noDecay = all.Where(p => p.ndim < 2).ToList();
         var groups = new List<AdamW.ParamGroup>();
         if (decay.Count > 0) groups.Add(new AdamW.ParamGroup(decay, o.LearningRate, o.AdamBeta1, o.AdamBeta2, o.AdamEpsilon, o.WeightDecay));
         if (noDecay.Count > 0) groups.Add(new AdamW.ParamGroup(noDecay, o.LearningRate, o.AdamBeta1, o.AdamBeta2, o.AdamEpsilon, 0));
-        return optim.AdamW(groups, o.LearningRate, o.AdamBeta1, o.AdamBeta2, o.AdamEpsilon, 0);
+        return new LowPeak.AdamW(groups, o.LearningRate, o.AdamBeta1, o.AdamBeta2, o.AdamEpsilon, 0);
     }
 
     void SaveCheckpoint(int step, DataOrder order, EvalState state, AdamW opt)
