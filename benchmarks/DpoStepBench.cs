@@ -23,6 +23,7 @@ namespace Toolkit.Benchmarks;
 /// lm_head logits recomputed in backward). The optimizer is the trainer's (<see cref="LowPeak.AdamW"/>, gradients set to
 /// none between steps, as the peer's <c>zero_grad(set_to_none=True)</c>). TOOLKIT_BENCH_DPO_PRESETS=llama-125m runs one
 /// preset (comma-separated list; default both).
+/// Every variant of ours runs in its own process, as the peer does, so no variant inherits another's heap.
 /// Peak RSS is VmHWM over the timed steps, process-wide (reset through /proc/self/clear_refs after the warm-up step and a
 /// malloc_trim, on both sides; the RSS at that reset is recorded too: runtime, libraries, weights, optimizer state).
 /// GFLOP/s: the standard algorithm's model FLOPs (policy 6·N·tokens + reference 2·N·tokens + attention) per second,
@@ -47,7 +48,7 @@ static class DpoStepBench
                 throw new InvalidOperationException($"baseline ran with {py.GetProperty("threads")} threads, ours with {threads}");
             double pyStep = py.GetProperty("step_s").GetDouble(), pyRss = py.GetProperty("peak_rss_mb").GetDouble();
             var flops = StepFlops(config, pairs);
-            var measured = Variants.Select(v => (v, m: Measure(config, pairs, dtype, v.Packed, v.Checkpointing, steps))).ToList();
+            var measured = Variants.Select(v => (v, m: RunChild(preset, pairs, name, v.Packed, v.Checkpointing, steps, threads))).ToList();
             var peak = GemmPeak(dtype);   // after the steps, so its buffers are not in their RSS
             foreach (var ((packed, checkpointing), (step, rss, rssAtReset)) in measured)
             {
@@ -64,6 +65,36 @@ static class DpoStepBench
                 results.Lower($"dpo peak RSS {preset} {name} {variant}", rss, pyRss, "MB", settings);
             }
         }
+    }
+
+    public const string ChildFlag = "--dpo-step-child";
+
+    sealed record ChildRun(double StepS, double PeakMb, double RssAtResetMb);
+
+    /// <summary>Measures one variant in a fresh process of this program (<see cref="Child"/>); its last stdout line is the JSON result.</summary>
+    static (double StepS, double PeakMb, double RssAtResetMb) RunChild(string preset, int pairs, string dtype, bool packed, bool checkpointing, int steps, int threads)
+    {
+        var self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot find this program's path to start the child process");
+        var psi = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(typeof(DpoStepBench).Assembly.Location);
+        foreach (var a in new[] { ChildFlag, preset, $"{pairs}", dtype, $"{packed}", $"{checkpointing}", $"{steps}", $"{threads}" }) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {self}");
+        var stderr = p.StandardError.ReadToEndAsync();
+        var stdout = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0) throw new InvalidOperationException($"dpo step child ({string.Join(' ', psi.ArgumentList)}) failed ({p.ExitCode}):\n{stdout}\n{stderr.Result}");
+        var r = System.Text.Json.JsonSerializer.Deserialize<ChildRun>(stdout.Trim().Split('\n')[^1])!;
+        return (r.StepS, r.PeakMb, r.RssAtResetMb);
+    }
+
+    /// <summary>Child process: <c>{ChildFlag} PRESET PAIRS DTYPE PACKED CHECKPOINTING STEPS THREADS</c>; prints one JSON line.</summary>
+    public static int Child(string[] a)
+    {
+        torch.set_num_threads(int.Parse(a[7]));
+        var dtype = a[3] == "bfloat16" ? ScalarType.BFloat16 : ScalarType.Float32;
+        var (step, peak, reset) = Measure(Presets.Get(a[1]), int.Parse(a[2]), dtype, bool.Parse(a[4]), bool.Parse(a[5]), int.Parse(a[6]));
+        Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new ChildRun(step, peak, reset)));
+        return 0;
     }
 
     /// <summary>The variants each preset and dtype runs: the peer's algorithm and ours, each without and with gradient checkpointing.</summary>

@@ -8,6 +8,7 @@ static class Program
         if (args.Length > 0 && args[0] == QuantizeBench.ChildFlag) return QuantizeBench.Child(args);   // one variant's decode, in its own process
         Toolkit.Train.Engine.TorchSharpNative.Load();   // libtorch 2.10 from build/torchsharp before any torch use
         if (args.Length > 0 && args[0] == DistributedBench.RankFlag) return DistributedBench.Rank(args);   // one rank under mpirun
+        if (args.Length > 0 && args[0] == DpoStepBench.ChildFlag) return DpoStepBench.Child(args);       // one DPO variant, in its own process
         var outPath = "benchmarks/results/latest.jsonl";
         string? only = null;
         for (var i = 0; i < args.Length; i++)

@@ -30,13 +30,20 @@ public static class CompletionLogps
     /// <remarks>
     /// The forward runs in its own dispose scope and only the (S) results leave it: the forward's temporaries that autograd
     /// does not keep (upcasts, masked scores, repeated K/V, logits blocks) are freed before the caller's backward pass.
+    /// With <see cref="Decoder.GradientCheckpointing"/> on (under grad mode), the freed heap is then returned to the OS
+    /// (<see cref="HeapTrim"/>), so the backward's peak does not sit on the forward's leftovers.
     /// </remarks>
     public static SequenceLogps Compute(Decoder model, LogpBatch batch, int chunk = DefaultChunk)
     {
-        using var scope = torch.NewDisposeScope();
-        var hidden = model.Hidden(batch.Ids, batch.AttentionMask, batch.PositionIds, batch.Allowed);   // (B, T, E)
-        var r = FromHidden(model, hidden, batch.Targets, chunk);
-        return new SequenceLogps(r.Sum.MoveToOuterDisposeScope(), r.Count.MoveToOuterDisposeScope(), r.LogitsSum?.MoveToOuterDisposeScope(), r.Vocab);
+        SequenceLogps result;
+        using (var scope = torch.NewDisposeScope())
+        {
+            var hidden = model.Hidden(batch.Ids, batch.AttentionMask, batch.PositionIds, batch.Allowed);   // (B, T, E)
+            var r = FromHidden(model, hidden, batch.Targets, chunk);
+            result = new SequenceLogps(r.Sum.MoveToOuterDisposeScope(), r.Count.MoveToOuterDisposeScope(), r.LogitsSum?.MoveToOuterDisposeScope(), r.Vocab);
+        }
+        if (model.GradientCheckpointing && torch.is_grad_enabled()) HeapTrim.Now();   // memory mode: the forward's freed temporaries go back to the OS before backward
+        return result;
     }
 
     /// <summary>The lm_head part of <see cref="Compute"/> on final hidden states (B, T, E) already computed.</summary>

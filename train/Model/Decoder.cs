@@ -28,7 +28,8 @@ public sealed class Decoder : IDisposable
     /// Gradient checkpointing (transformers' <c>gradient_checkpointing</c>): under grad mode each decoder layer keeps only
     /// its (B, T, E) input for backward and recomputes its activations there (<see cref="ActivationCheckpoint"/>), and
     /// <see cref="Losses.CompletionLogps"/> recomputes each lm_head chunk's logits. Costs about one more forward per step;
-    /// saves the layers' activations (~16·E + 4·F floats per token per layer) and the (N, V) float32 log-softmax.
+    /// saves the layers' activations (~16·E + 4·F floats per token per layer) and the (N, V) float32 log-softmax; the
+    /// training forward then also returns its freed heap to the OS (<see cref="HeapTrim"/>).
     /// No effect under <c>no_grad</c> or with a KV cache.
     /// </summary>
     public bool GradientCheckpointing { get; set; }
