@@ -117,7 +117,7 @@ public abstract record TrainOptions
     public bool UseBf16 => Bf16 switch { Bf16Mode.True => true, Bf16Mode.False => false, _ => Bf16Policy.Measured.BfFaster };
 
     /// <summary>Recompute activations in backward instead of keeping them.</summary>
-    [Option("gradient_checkpointing", "Keep only each decoder layer's input (B, T, E) for backward and recompute the layer's activations there, and recompute each lm_head chunk's logits instead of keeping the (N, V) float32 log-softmax (transformers' gradient_checkpointing, non-reentrant in effect: parameter gradients are unchanged up to float rounding). Costs about one more forward per step (~+30 % step time); saves most activation memory, which dominates peak RSS for long sequences and large batches (benchmarks/DpoStepBench.cs measures it at 125M). Default false. Under bf16 the recomputation runs under the same autocast.")]
+    [Option("gradient_checkpointing", "Keep only each decoder layer's input (B, T, E) for backward and recompute the layer's activations there, and recompute each lm_head chunk's logits instead of keeping the (N, V) float32 log-softmax (transformers' gradient_checkpointing, non-reentrant in effect: parameter gradients are unchanged up to float rounding). Costs about one more forward per step (+10–25 % step time measured on the 125M DPO step); saves most activation memory, which dominates peak RSS for long sequences and large batches (benchmarks/DpoStepBench.cs measures it at 125M). Default false. Under bf16 the recomputation runs under the same autocast.")]
     public bool GradientCheckpointing { get; init; }
 
     /// <summary>Where tensors live.</summary>
