@@ -64,6 +64,10 @@ static class DpoStepBench
                 results.Higher($"dpo step {preset} {name} {variant}", tokens / step, tokens / pyStep, "tok/s", settings);
                 results.Lower($"dpo peak RSS {preset} {name} {variant}", rss, pyRss, "MB", settings);
             }
+            var (bestRss, best) = measured.Select(m => (m.m.PeakMb, m.v)).Min();
+            if (preset == "llama-125m")
+                Console.WriteLine($"goal (issue 11): peak RSS ≤ 0.7× the peer at 125M {name}: best {bestRss / pyRss:F2}× " +
+                    $"({(best.Packed ? "precomputed ref + packed" : "same algorithm")}{(best.Checkpointing ? " + gradient checkpointing" : "")}) — {(bestRss <= 0.7 * pyRss ? "met" : "NOT met")}");
         }
     }
 
