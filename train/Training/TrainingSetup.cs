@@ -133,7 +133,8 @@ public sealed class TrainingSetup : IDisposable
             objective = new PreferenceObjective(train, val, loss, reference, pref.SharedPrompt, padId);
         }
         log?.Invoke($"train {objective.TrainCount} / validation {objective.ValidationCount} examples; reference: {refText}; " +
-                    $"trainable tensors {policy.Trainable.Count} ({policy.Trainable.Sum(p => p.Tensor.numel()):N0} values)");
+                    $"trainable tensors {policy.Trainable.Count} ({policy.Trainable.Sum(p => p.Tensor.numel()):N0} values)" +
+                    (o.GradientCheckpointing ? "; gradient checkpointing on (activations recomputed in backward)" : ""));
         return new TrainingSetup { Options = o, Policy = policy, Objective = objective, ReferenceDescription = refText, ChatTemplate = template };
     }
 
