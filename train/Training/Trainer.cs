@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using Toolkit.Core.Checkpoints;
 using static TorchSharp.torch;
 using Toolkit.Train.Engine;
 using TorchSharp.Modules;
@@ -189,7 +190,7 @@ public sealed class Trainer(TrainOptions options, Policy policy, IObjective obje
             ["global_step"] = step, ["total_steps"] = total, ["early_stopped"] = early,
             ["best_eval_loss"] = state.BestOrNull, ["best_step"] = state.BestStepOrNull, ["command"] = o.Command,
         };
-        Toolkit.Core.Checkpoints.AtomicFile.WriteAllText(Path.Combine(outDir, Checkpoint.StateFile), final.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(outDir, Checkpoint.StateFile), final.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
         SaveFinalModel(outDir);
         return new TrainResult(step, early, state.BestOrNull, state.BestStepOrNull, outDir);
     }
@@ -266,7 +267,7 @@ public sealed class Trainer(TrainOptions options, Policy policy, IObjective obje
         }
         foreach (var file in Directory.GetFiles(tmp)) File.Move(file, Path.Combine(outDir, Path.GetFileName(file)), overwrite: true);
         Directory.Delete(tmp, true);
-        File.WriteAllText(Path.Combine(outDir, "train_options.yaml"), OptionBinder.ToYaml(options));
+        AtomicFile.WriteAllText(Path.Combine(outDir, "train_options.yaml"), OptionBinder.ToYaml(options));
     }
 
     void WriteSummaries()
@@ -296,7 +297,7 @@ public sealed class Trainer(TrainOptions options, Policy policy, IObjective obje
             ["step"] = step, ["micro_batch"] = microIndex + 1, ["global_batch"] = globalMicro, ["problem"] = what,
             ["examples"] = new JsonArray([.. origins.Select(x => (JsonNode)x)]),
         };
-        File.WriteAllText(Path.Combine(o.OutputDir!, "nan_report.json"), report.ToJsonString());
+        AtomicFile.WriteAllText(Path.Combine(o.OutputDir!, "nan_report.json"), report.ToJsonString());
         throw new TrainingDivergedException(step, microIndex + 1,
             $"training stopped at step {step}, {batch}: {what}. Examples: {string.Join(", ", origins)}{(examples.Count > 8 ? ", ..." : "")}. " +
             $"Metrics are saved; {saved}. HINT: lower learning_rate, keep max_grad_norm > 0, and check these rows for empty or truncated completions");
