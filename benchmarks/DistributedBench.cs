@@ -80,7 +80,7 @@ static class DistributedBench
         for (var k = 0; k < 3; k++) dp.World.AllReduceSum(buffer.AsSpan(), "64 MiB all-reduce");
         var msPerMb = clock.Elapsed.TotalMilliseconds / 3 / 64;
         if (dp.IsWriter)
-            File.WriteAllText(args[5], JsonSerializer.Serialize(new Dictionary<string, double>
+            Toolkit.Core.Checkpoints.AtomicFile.WriteAllText(args[5], JsonSerializer.Serialize(new Dictionary<string, double>
             {
                 ["step_s"] = step, ["comm_s"] = comm, ["grad_mb"] = _gradMb, ["allreduce_ms_per_mb"] = msPerMb,
             }));

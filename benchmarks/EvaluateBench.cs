@@ -98,7 +98,7 @@ static class EvaluateBench
         var configPath = Path.Combine(tok, "tokenizer_config.json");
         var config = JsonNode.Parse(File.ReadAllText(configPath))!.AsObject();
         config["chat_template"] = ChatTemplate.TinyPresetSource;
-        File.WriteAllText(configPath, config.ToJsonString());
+        AtomicFile.WriteAllText(configPath, config.ToJsonString());
         var t = Tokenizer.FromFolder(tok);
         var eos = new[] { t.TokenToId("<|im_end|>")!.Value, t.TokenToId("<|endoftext|>")!.Value };
         var folder = Path.Combine(dir, "onnx");

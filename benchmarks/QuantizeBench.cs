@@ -254,9 +254,9 @@ static class QuantizeBench
         var configPath = Path.Combine(tok, "tokenizer_config.json");
         var config = JsonNode.Parse(File.ReadAllText(configPath))!.AsObject();
         config["chat_template"] = ChatTemplate.TinyPresetSource;
-        File.WriteAllText(configPath, config.ToJsonString());
+        Toolkit.Core.Checkpoints.AtomicFile.WriteAllText(configPath, config.ToJsonString());
         var template = ChatTemplate.FromTokenizerConfig(configPath);
-        File.WriteAllLines(heldOut, task.HeldOut().Select(q => new JsonObject
+        Toolkit.Core.Checkpoints.AtomicFile.WriteAllLines(heldOut, task.HeldOut().Select(q => new JsonObject
         {
             ["text"] = template.Render([ChatMessage.User(q.Prompt), ChatMessage.Assistant(SyntheticTask.GoodAnswer(q))], addGenerationPrompt: false),
         }.ToJsonString()));

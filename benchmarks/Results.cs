@@ -27,10 +27,7 @@ public sealed class Results
 
     public void Write(string path)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var tmp = path + ".tmp";
-        File.WriteAllLines(tmp, _rows.Select(r => JsonSerializer.Serialize(r)));
-        File.Move(tmp, path, overwrite: true);
+        Toolkit.Core.Checkpoints.AtomicFile.WriteAllLines(path, _rows.Select(r => JsonSerializer.Serialize(r)));   // folders created
         Console.WriteLine($"wrote {_rows.Count} comparisons to {path}");
     }
 }

@@ -67,7 +67,7 @@ public static class OnnxExporter
             {
                 var src = Path.Combine(tokenizerFolder, name);
                 if (!File.Exists(src) || Path.GetFullPath(src) == Path.Combine(dir, name)) continue;
-                File.Copy(src, Path.Combine(dir, name), overwrite: true);
+                AtomicFile.Copy(src, Path.Combine(dir, name));
                 files.Add(name);
             }
         return new ExportResult(dir, files, ops, genai);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Toolkit.Core.Checkpoints;
 using Toolkit.Core.Onnx;
 
 namespace Toolkit.Quantize;
@@ -75,12 +76,12 @@ public static class Quantizer
             {
                 var name = Path.GetFileName(file);
                 if (name.EndsWith(".onnx", StringComparison.Ordinal) || name.EndsWith(".onnx.data", StringComparison.Ordinal) || name == QuantizationManifest.FileName) continue;
-                File.Copy(file, Path.Combine(tmp, name));
+                AtomicFile.Copy(file, Path.Combine(tmp, name));
             }
             var manifest = new QuantizationManifest("toolkit quantize", src, o.Bits, o.Granularity, o.Granularity == Granularity.Block ? o.BlockSize : null,
                 o.Symmetric, o.Format, o.Format == QuantFormat.MatMulNBits ? o.AccuracyLevel : null, o.Method, calibration, o.Exclude, o.KeepSensitive,
                 sourceBytes, ModelBytes(tmp), records) { Fp16Weights = fp16 };
-            File.WriteAllText(Path.Combine(tmp, QuantizationManifest.FileName), JsonSerializer.Serialize(manifest, QuantizationManifest.Json));
+            AtomicFile.WriteAllText(Path.Combine(tmp, QuantizationManifest.FileName), JsonSerializer.Serialize(manifest, QuantizationManifest.Json));
 
             // 5) into place
             string? old = null;

@@ -116,7 +116,7 @@ static class EvaluateDistillJudgeCommand
 
         // 3) export through the real `toolkit export`
         Invoke(ExportCommand.Create(), ["export", "--model", judgeDir, "--out", onnxDir]);
-        File.WriteAllText(Path.Combine(onnxDir, JudgeDistillData.PromptsFileName), promptsText);   // the prompts it was trained on travel with it
+        AtomicFile.WriteAllText(Path.Combine(onnxDir, JudgeDistillData.PromptsFileName), promptsText);   // the prompts it was trained on travel with it
         Stage($"export → {onnxDir}");
 
         // 4) held-out: the LLM judge over ORT-GenAI, both orders, against the rule judge

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using Toolkit.Core.Checkpoints;
 using Toolkit.Core.Templates;
 using Toolkit.Core.Tokenizers;
 
@@ -44,9 +45,7 @@ static class TrainTokenizerCommand
         var configPath = Path.Combine(folder, "tokenizer_config.json");
         var config = JsonNode.Parse(File.ReadAllText(configPath))!.AsObject();
         config["chat_template"] = ChatTemplate.TinyPresetSource;
-        var tmp = configPath + ".tmp";
-        File.WriteAllText(tmp, config.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
-        File.Move(tmp, configPath, overwrite: true);
+        AtomicFile.WriteAllText(configPath, config.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
         return bpe;
     }
 }

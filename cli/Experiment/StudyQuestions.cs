@@ -66,7 +66,7 @@ public static class StudyQuestions
 
     /// <summary>Writes <paramref name="questions"/> as question.jsonl.</summary>
     public static void Write(string path, IEnumerable<Question> questions) =>
-        File.WriteAllLines(path, questions.Select(q => q.ToJson().ToJsonString(Toolkit.Evaluate.Answers.AnswerRecord.Readable)));
+        Toolkit.Core.Checkpoints.AtomicFile.WriteAllLines(path, questions.Select(q => q.ToJson().ToJsonString(Toolkit.Evaluate.Answers.AnswerRecord.Readable)));
 
     /// <summary>True when a refusal is due for this question.</summary>
     public static bool RefusalDue(Question q) => q.RuleFor(1) == "refusal";

@@ -57,7 +57,7 @@ public sealed class StudyRunner(Study study, string runsRoot)
         {
             task.WriteFiles(c.Temp);
             StudyQuestions.Write(Path.Combine(c.Temp, "questions.jsonl"), StudyQuestions.Build(task, study.Data.HeldOutQuestions));
-            File.WriteAllLines(Path.Combine(c.Temp, "heldout_text.txt"), StudyQuestions.HeldOutText(task, 200));
+            AtomicFile.WriteAllLines(Path.Combine(c.Temp, "heldout_text.txt"), StudyQuestions.HeldOutText(task, 200));
         });
         var data = Dir("data");
         var questions = Path.Combine(data, "questions.jsonl");
@@ -68,7 +68,7 @@ public sealed class StudyRunner(Study study, string runsRoot)
         {
             var config = new FileInfo(Path.Combine(given, "config.json"));
             Stage("sft", "sft", new() { ["model"] = given, ["config_mtime"] = config.LastWriteTimeUtc.ToString("O", CultureInfo.InvariantCulture) }, ["data"],
-                c => File.WriteAllText(Path.Combine(c.Temp, "source.txt"), given + Environment.NewLine));
+                c => AtomicFile.WriteAllText(Path.Combine(c.Temp, "source.txt"), given + "\n"));
             sftModel = given;
         }
         else
@@ -136,8 +136,8 @@ public sealed class StudyRunner(Study study, string runsRoot)
             [$"judge.{best}"], c =>
             {
                 var decision = GateResult.Decide(PairJudgment.ReadFile(GamesFile(best)), gateOptions);
-                File.WriteAllText(Path.Combine(c.Temp, "gate.md"), decision.Markdown());
-                File.WriteAllText(Path.Combine(c.Temp, "gate.txt"), decision.Line + Environment.NewLine);
+                AtomicFile.WriteAllText(Path.Combine(c.Temp, "gate.md"), decision.Markdown());
+                AtomicFile.WriteAllText(Path.Combine(c.Temp, "gate.txt"), decision.Line + "\n");
             });
         var gate = GateResult.Decide(PairJudgment.ReadFile(GamesFile(best)), gateOptions);
 
@@ -183,7 +183,7 @@ public sealed class StudyRunner(Study study, string runsRoot)
         Stage("distill-judge", "distill", options, [.. models.Select(m => $"answers.{m}"), "sft", .. study.Base.Model is null ? new[] { "tokenizer" } : []], c =>
         {
             var answers = Directory.CreateDirectory(Path.Combine(c.Temp, "answers")).FullName;
-            foreach (var m in models) File.Copy(AnswersFile(m), Path.Combine(answers, m + ".jsonl"));
+            foreach (var m in models) AtomicFile.Copy(AnswersFile(m), Path.Combine(answers, m + ".jsonl"));
             string[] args = ["evaluate", "distill-judge", "--questions", Path.Combine(Dir("data"), "questions.jsonl"), "--answers", answers, "--base", sftModel,
                 "--tokenizer", study.Base.Model ?? Dir("tokenizer"), "--out", c.Temp, "--seed", study.Seed.ToString(CultureInfo.InvariantCulture), "--judge-name", $"distilled:{study.Name}"];
             if (study.Judges.DistillMaxSteps is { } n) args = [.. args, "--max-steps", $"{n}"];

@@ -116,7 +116,7 @@ public sealed class ModelFolder
             var src = Path.Combine(Folder, name);
             var dst = Path.Combine(Path.GetFullPath(destination), name);
             if (src == dst) continue;
-            File.Copy(src, dst, overwrite: true);
+            Toolkit.Core.Checkpoints.AtomicFile.Copy(src, dst);
             copied.Add(name);
         }
         return copied;

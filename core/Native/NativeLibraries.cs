@@ -4,17 +4,25 @@ using System.Runtime.InteropServices;
 namespace Toolkit.Core.Native;
 
 /// <summary>
-/// Finds the toolkit's native libraries, which `make` builds or extracts under <c>build/</c> at the repository root:
-/// <c>build/native/libtk_torch.so</c> (the libtorch shim). ONNX Runtime and ORT-GenAI are not looked up here: their
-/// NuGet packages put them in the application's runtimes/linux-x64/native folder.
-/// Search order: the folder named by <c>TOOLKIT_NATIVE_DIR</c>, the application folder, then <c>build/native</c>
-/// under the repository root (see <see cref="RepoRoot"/>), so tests, benchmarks and the CLI run from a checkout.
+/// Where a checkout keeps what `make` lays out under <c>build/</c>: <see cref="RepoRoot"/> finds the repository root, which
+/// tests, benchmarks and the CLI use to reach build/ (TorchSharp's natives in <c>build/torchsharp</c>, loaded by
+/// <c>Toolkit.Train.Engine.TorchSharpNative</c>; the npm oracles in <c>build/oracles</c>) and the fixtures under tests/.
+/// The toolkit builds no native library of its own: libtorch and TorchSharp's wrapper come from the TorchSharp NuGet
+/// packages (copied to build/torchsharp by <c>make torchsharp</c>), and ONNX Runtime and ORT-GenAI from their NuGet
+/// packages, which put them in the application's runtimes/linux-x64/native folder.
+/// <see cref="Register"/> and <see cref="Find"/> resolve a <c>[LibraryImport]</c> name to a file in, in order: the folder
+/// named by <c>TOOLKIT_NATIVE_DIR</c>, the application folder, then <c>build/native</c> under the repository root; no
+/// project registers one at present.
 /// </summary>
 public static class NativeLibraries
 {
     static readonly string[] SubFolders = ["build/native"];
 
-    /// <summary>Registers the resolver for <paramref name="assembly"/>'s <c>[LibraryImport]</c> names (call once, from a module initializer).</summary>
+    /// <summary>
+    /// Makes <paramref name="assembly"/>'s <c>[LibraryImport]</c> of <paramref name="libraryName"/> load <paramref name="fileName"/>
+    /// from the first folder of the search order that holds it (call once, from a module initializer); other names fall
+    /// through to the runtime's default lookup.
+    /// </summary>
     public static void Register(Assembly assembly, string libraryName, string fileName)
     {
         NativeLibrary.SetDllImportResolver(assembly, (name, _, _) =>
@@ -37,8 +45,7 @@ public static class NativeLibraries
         }
         throw new DllNotFoundException(
             $"native library '{fileName}' not found; looked in:\n  {string.Join("\n  ", tried)}\n" +
-            "HINT: run `make setup` at the repository root (it builds the libtorch shim), " +
-            "or set TOOLKIT_NATIVE_DIR to the folder that holds it.");
+            "HINT: put the library in one of those folders, or set TOOLKIT_NATIVE_DIR to the folder that holds it.");
     }
 
     static IEnumerable<string> Candidates()

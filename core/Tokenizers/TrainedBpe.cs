@@ -68,21 +68,12 @@ public sealed class TrainedBpe
 
     static readonly JsonWriterOptions Options = new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    static void WriteAtomic(string path, Action<Utf8JsonWriter> write)
-    {
-        var tmp = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
-        try
+    static void WriteAtomic(string path, Action<Utf8JsonWriter> write) =>
+        Toolkit.Core.Checkpoints.AtomicFile.Write(path, stream =>
         {
-            using (var stream = File.Create(tmp))
-            using (var w = new Utf8JsonWriter(stream, Options))
-                write(w);
-            File.Move(tmp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
-    }
+            using var w = new Utf8JsonWriter(stream, Options);
+            write(w);
+        });
 
     int SpecialId(string token) => _tokens.Count + SpecialTokens.ToList().IndexOf(token);
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using CsvHelper;
+using Toolkit.Core.Checkpoints;
 
 namespace Toolkit.Quantize.Report;
 
@@ -14,9 +15,9 @@ public static class ReportWriter
     /// <summary>Writes the three files into <paramref name="dir"/>.</summary>
     public static void Write(string dir, IReadOnlyList<ReportRow> rows, ReportOptions o)
     {
-        Atomic(Path.Combine(dir, "report.csv"), Csv(rows));
-        Atomic(Path.Combine(dir, "report.md"), Markdown(rows, o));
-        Atomic(Path.Combine(dir, "report.html"), Html(rows, o));
+        AtomicFile.WriteAllText(Path.Combine(dir, "report.csv"), Csv(rows));
+        AtomicFile.WriteAllText(Path.Combine(dir, "report.md"), Markdown(rows, o));
+        AtomicFile.WriteAllText(Path.Combine(dir, "report.html"), Html(rows, o));
     }
 
     static string[] Cells(ReportRow r) =>
@@ -86,11 +87,4 @@ public static class ReportWriter
     /// <summary>The CPU model name (/proc/cpuinfo), or "unknown".</summary>
     public static string Cpu() =>
         File.Exists("/proc/cpuinfo") ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown" : "unknown";
-
-    static void Atomic(string path, string text)
-    {
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, text);
-        File.Move(tmp, path, overwrite: true);
-    }
 }

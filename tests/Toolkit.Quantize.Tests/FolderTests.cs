@@ -54,6 +54,7 @@ public sealed class FolderTests(ITestOutputHelper output) : IDisposable
         var ops = after.Graph.Node.Select(n => n.OpType).ToHashSet();
         Assert.Contains(format == QuantFormat.MatMulNBits ? "MatMulNBits" : "DequantizeLinear", ops);
         foreach (var f in new[] { "genai_config.json", "generation_config.json" }) Assert.True(File.Exists(Path.Combine(result.Folder, f)), f);
+        Assert.Empty(Directory.GetFileSystemEntries(result.Folder, "*.tmp*"));   // every file was written through a temporary one, none is left
 
         // 3) it still predicts like the source
         var ids = Enumerable.Range(0, 24).Select(i => (long)((i * 37 + 5) % Harness.Tiny.VocabSize)).ToArray();

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Toolkit.Core.Checkpoints;
 
 namespace Toolkit.Train.Training;
 
@@ -9,7 +10,11 @@ namespace Toolkit.Train.Training;
 /// <c>rewards/chosen</c>, ..., <c>grad_norm</c>, <c>learning_rate</c>, <c>tokens/s</c>, and <c>eval_*</c> on validation
 /// steps), appended and flushed line by line so a killed run keeps every finished step. Numbers are written in
 /// round-trip form (a resumed run's lines compare exactly); a non-finite value is written as the string "NaN" /
-/// "Infinity". metrics.csv is the same table, rewritten (temporary file, then rename) by <see cref="WriteCsv"/>.
+/// "Infinity". The one file the toolkit appends to rather than writes whole: a kill mid-append leaves a torn last line,
+/// which <see cref="Read(string)"/> skips, the next <see cref="Append"/> ends first (so it never swallows a whole
+/// record), and <see cref="TruncateAfter"/> (the trainer's start, fresh or resumed) drops when it rewrites the file.
+/// <see cref="TruncateAfter"/> and <see cref="WriteCsv"/> (metrics.csv, the same table) write whole files through
+/// <see cref="AtomicFile"/>.
 /// </summary>
 public sealed class MetricsLog(string folder)
 {
@@ -20,9 +25,21 @@ public sealed class MetricsLog(string folder)
     public string CsvPath { get; } = Path.Combine(folder, "metrics.csv");
 
     /// <summary>Appends one record (keys in the given order).</summary>
-    public void Append(IEnumerable<KeyValuePair<string, double>> record) => AppendTo(JsonlPath, record);
+    public void Append(IEnumerable<KeyValuePair<string, double>> record)
+    {
+        var bytes = Encoding.UTF8.GetBytes(Line(record) + "\n");
+        using var f = new FileStream(JsonlPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+        if (f.Length > 0)
+        {
+            f.Seek(-1, SeekOrigin.End);
+            if (f.ReadByte() != '\n') f.WriteByte((byte)'\n');   // a torn last line (killed mid-append) is ended, not continued
+        }
+        f.Seek(0, SeekOrigin.End);
+        f.Write(bytes);
+        f.Flush(flushToDisk: false);
+    }
 
-    static void AppendTo(string path, IEnumerable<KeyValuePair<string, double>> record)
+    static string Line(IEnumerable<KeyValuePair<string, double>> record)
     {
         var sb = new StringBuilder("{");
         var first = true;
@@ -32,11 +49,7 @@ public sealed class MetricsLog(string folder)
             first = false;
             sb.Append(JsonSerializer.Serialize(k)).Append(':').Append(Format(v));
         }
-        sb.Append("}\n");
-        using var f = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
-        var bytes = Encoding.UTF8.GetBytes(sb.ToString());
-        f.Write(bytes);
-        f.Flush(flushToDisk: false);
+        return sb.Append('}').ToString();
     }
 
     static string Format(double v) => double.IsFinite(v) ? v.ToString("R", CultureInfo.InvariantCulture) : $"\"{v.ToString(CultureInfo.InvariantCulture)}\"";
@@ -62,16 +75,15 @@ public sealed class MetricsLog(string folder)
     /// <summary>All records.</summary>
     public List<List<KeyValuePair<string, double>>> Read() => Read(JsonlPath);
 
-    /// <summary>Keeps only the records with step ≤ <paramref name="step"/> (on resume: the steps after the checkpoint are run again).</summary>
+    /// <summary>
+    /// Keeps only the records with step ≤ <paramref name="step"/> (on resume: the steps after the checkpoint are run
+    /// again), and drops a torn line; the file is rewritten whole (a kill during the rewrite keeps the old one).
+    /// </summary>
     public void TruncateAfter(int step)
     {
         if (!File.Exists(JsonlPath)) return;
         var kept = Read().Where(r => r.FirstOrDefault(kv => kv.Key == "step").Value <= step).ToList();
-        var tmp = JsonlPath + ".tmp";
-        File.Delete(tmp);
-        File.WriteAllText(tmp, "");
-        foreach (var r in kept) AppendTo(tmp, r);
-        File.Move(tmp, JsonlPath, overwrite: true);
+        AtomicFile.WriteAllLines(JsonlPath, kept.Select(Line));
     }
 
     /// <summary>Rewrites metrics.csv from metrics.jsonl: columns in first-appearance order, empty cells where a step lacks a metric.</summary>
@@ -82,10 +94,10 @@ public sealed class MetricsLog(string folder)
         foreach (var r in records)
             foreach (var (k, _) in r)
                 if (!columns.Contains(k)) columns.Add(k);
-        var tmp = CsvPath + ".tmp";
-        using (var writer = new StreamWriter(tmp, append: false, new UTF8Encoding(false)))
-        using (var csv = new CsvHelper.CsvWriter(writer, CultureInfo.InvariantCulture))             // quoting by CsvHelper (RFC 4180)
+        AtomicFile.Write(CsvPath, stream =>
         {
+            using var writer = new StreamWriter(stream, new UTF8Encoding(false), bufferSize: 1 << 16, leaveOpen: true);
+            using var csv = new CsvHelper.CsvWriter(writer, CultureInfo.InvariantCulture);             // quoting by CsvHelper (RFC 4180)
             foreach (var c in columns) csv.WriteField(c);
             csv.NextRecord();
             foreach (var r in records)
@@ -94,7 +106,6 @@ public sealed class MetricsLog(string folder)
                 foreach (var c in columns) csv.WriteField(map.TryGetValue(c, out var v) ? v.ToString("R", CultureInfo.InvariantCulture) : "");
                 csv.NextRecord();
             }
-        }
-        File.Move(tmp, CsvPath, overwrite: true);
+        });
     }
 }

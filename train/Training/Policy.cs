@@ -63,7 +63,7 @@ public sealed class Policy : IDisposable
         foreach (var name in Toolkit.Core.Folders.ModelFolder.TokenizerFileNames)
         {
             var src = Path.Combine(TokenizerFolder, name);
-            if (File.Exists(src)) File.Copy(src, Path.Combine(folder, name), overwrite: true);
+            if (File.Exists(src)) AtomicFile.Copy(src, Path.Combine(folder, name));
         }
     }
 

@@ -141,16 +141,15 @@ public sealed class ReferenceCache
 
     static void Write(string path, float[] tc, float[] tr, float[] vc, float[] vr)
     {
-        var tmp = path + $".tmp-{Environment.ProcessId}";
-        using (var w = new BinaryWriter(File.Create(tmp)))
+        Toolkit.Core.Checkpoints.AtomicFile.Write(path, stream =>
         {
+            using var w = new BinaryWriter(stream, Encoding.ASCII, leaveOpen: true);
             w.Write(Encoding.ASCII.GetBytes(Magic));
             w.Write(Version);
             w.Write(tc.Length);
             w.Write(vc.Length);
             foreach (var a in new[] { tc, tr, vc, vr })
                 foreach (var x in a) w.Write(x);
-        }
-        File.Move(tmp, path, overwrite: true);
+        });
     }
 }

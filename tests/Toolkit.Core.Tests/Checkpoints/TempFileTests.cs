@@ -42,4 +42,20 @@ public sealed class TempFileTests
         Assert.Equal(2, File.ReadAllLines(path).Length);                                         // the old file is intact
         Assert.Equal(["model.jsonl"], Directory.GetFiles(Path.GetDirectoryName(path)!).Select(Path.GetFileName));
     }
+
+    [Fact]
+    public void A_copy_or_a_streamed_write_that_fails_midway_keeps_the_old_file_and_leaves_no_temporary_file()
+    {
+        using var dir = new TempFolder();
+        var source = dir.File("src/tokenizer.json");
+        AtomicFile.WriteAllText(source, "{\"version\":\"1.0\"}");
+        var copy = dir.File("out/tokenizer.json");                                              // folder created
+        AtomicFile.Copy(source, copy);
+        Assert.Equal("{\"version\":\"1.0\"}", File.ReadAllText(copy));
+
+        Assert.Throws<FileNotFoundException>(() => AtomicFile.Copy(dir.File("src/gone.json"), copy));   // the source vanished
+        Assert.Throws<IOException>(() => AtomicFile.Write(copy, s => { s.Write(new byte[1 << 16]); throw new IOException("disk full"); }));
+        Assert.Equal("{\"version\":\"1.0\"}", File.ReadAllText(copy));                          // the old file is intact
+        Assert.Equal(["tokenizer.json"], Directory.GetFiles(dir.File("out")).Select(Path.GetFileName));
+    }
 }

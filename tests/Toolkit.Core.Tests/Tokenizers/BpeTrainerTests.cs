@@ -88,6 +88,20 @@ public sealed class BpeTrainerTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void Saving_over_an_old_tokenizer_replaces_both_files_and_removes_a_killed_saves_temporary_file()
+    {
+        BpeTrainer.Train(["abab abab"], 300, Specials).Save(_dir);
+        var killed = Path.Combine(_dir, $".tokenizer.json.{int.MaxValue - 7}.{Guid.NewGuid():N}.tmp");   // a save killed by SIGKILL (no such process)
+        File.WriteAllText(killed, "{\"version\":");
+        var trained = BpeTrainer.Train(["abc abd abe"], 300, Specials);
+        trained.Save(_dir);
+        Assert.Equal(["tokenizer.json", "tokenizer_config.json"], Directory.GetFiles(_dir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        trained.Save(Path.Combine(_dir, "fresh"));
+        foreach (var f in new[] { "tokenizer.json", "tokenizer_config.json" })                     // the new tokenizer, whole
+            Assert.Equal(File.ReadAllBytes(Path.Combine(_dir, "fresh", f)), File.ReadAllBytes(Path.Combine(_dir, f)));
+    }
+
+    [Fact]
     public void Too_small_a_vocabulary_is_refused_with_the_minimum()
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => BpeTrainer.Train(["abc"], 200, Specials));

@@ -273,13 +273,13 @@ public sealed class SyntheticTask(SyntheticOptions? options = null)
         {
             ["question_id"] = i + 1, ["category"] = q.Kind.ToString().ToLowerInvariant(), ["turns"] = new JsonArray(q.Prompt),
         }));
-        File.WriteAllLines(Path.Combine(folder, "corpus.txt"), TokenizerCorpus());
+        Toolkit.Core.Checkpoints.AtomicFile.WriteAllLines(Path.Combine(folder, "corpus.txt"), TokenizerCorpus());
     }
 
     static readonly JsonSerializerOptions Compact = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     static void Write(string path, IEnumerable<JsonObject> rows) =>
-        File.WriteAllLines(path, rows.Select(r => r.ToJsonString(Compact)));
+        Toolkit.Core.Checkpoints.AtomicFile.WriteAllLines(path, rows.Select(r => r.ToJsonString(Compact)));
 
     static uint Fnv1a(string s)
     {
