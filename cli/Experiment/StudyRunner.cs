@@ -210,6 +210,11 @@ public sealed class StudyRunner(Study study, string runsRoot)
         {
             foreach (var f in Directory.EnumerateFileSystemEntries(c.Temp)) if (Directory.Exists(f)) Directory.Delete(f, true); else File.Delete(f);
         }
+        if (options.TryGetValue("precompute_ref_log_probs", out var pre) && bool.TryParse(pre, out var on) && on)
+        {
+            var copied = SeedReferenceCache(Dir("train"), c.Temp);
+            if (copied > 0) AnsiConsole.MarkupLineInterpolated($"[grey]reference log-probs: {copied} cache file(s) of earlier runs offered (used only where data, reference and layout hash the same)[/]");
+        }
         Invoke(TrainCommand.Create(), [.. args]);
         var log = Path.Combine(c.Temp, "metrics.jsonl");
         if (File.Exists(log))
@@ -217,6 +222,39 @@ public sealed class StudyRunner(Study study, string runsRoot)
             var speeds = Toolkit.Train.Training.MetricsLog.Read(log).SelectMany(r => r).Where(kv => kv.Key == "tokens/s" && double.IsFinite(kv.Value)).Select(kv => kv.Value).ToList();
             if (speeds.Count > 0) c.Metrics["tokens_per_s"] = speeds.Average();
         }
+    }
+
+    /// <summary>
+    /// Offers the reference log-prob caches of this study's finished training runs (TRAIN/&lt;run&gt;/ref_logps/*.bin) to
+    /// the run writing into <paramref name="output"/>: each file is copied to output/ref_logps/ unless a file of that name
+    /// is there. The trainer opens only the file whose name carries the hash of its own tokenized data, reference weights,
+    /// layout and bf16 setting (<see cref="Toolkit.Train.Training.ReferenceCache"/>), so a file of another reference or
+    /// data is never read; the runs that share the SFT model and the pairs skip the precompute pass after the first.
+    /// Unfinished runs (*.partial-*) are not read. Returns the number of files copied.
+    /// </summary>
+    /// <param name="train">The study's train/ folder (may not exist yet).</param>
+    /// <param name="output">The starting run's output folder.</param>
+    public static int SeedReferenceCache(string train, string output)
+    {
+        if (!Directory.Exists(train)) return 0;
+        var target = Path.Combine(output, "ref_logps");
+        var copied = 0;
+        foreach (var run in Directory.GetDirectories(train).Order(StringComparer.Ordinal))
+        {
+            var cache = Path.Combine(run, "ref_logps");
+            if (Path.GetFileName(run).Contains(".partial-", StringComparison.Ordinal) || !Directory.Exists(cache)) continue;
+            foreach (var file in Directory.GetFiles(cache, "ref-logps-*.bin"))
+            {
+                var to = Path.Combine(target, Path.GetFileName(file));
+                if (File.Exists(to)) continue;
+                Directory.CreateDirectory(target);
+                var tmp = to + ".copy-tmp";
+                File.Copy(file, tmp, overwrite: true);
+                File.Move(tmp, to);
+                copied++;
+            }
+        }
+        return copied;
     }
 
     /// <summary>Runs a `toolkit` verb in this process through its command; a non-zero exit is an error naming the command.</summary>
