@@ -117,7 +117,7 @@ public abstract record TrainOptions
     public bool UseBf16 => Bf16 switch { Bf16Mode.True => true, Bf16Mode.False => false, _ => Bf16Policy.Measured.BfFaster };
 
     /// <summary>Recompute activations in backward instead of keeping them.</summary>
-    [Option("gradient_checkpointing", "Trade step time for memory (transformers' gradient_checkpointing, reentrant form): each decoder layer keeps only its (B, T, E) input for backward and recomputes its activations there, each lm_head chunk recomputes its logits instead of keeping the (N, V) float32 log-softmax, and the forward's freed heap goes back to the OS before backward. Losses, gradients and weights are unchanged (bit-identical in the tests). Costs +10–25 % step time (125M DPO step, measured); peak RSS of that step falls from 2914 to 2540 MB (README, Training memory). Default false. Under bf16 the recomputation runs under the same autocast.")]
+    [Option("gradient_checkpointing", "Trade step time for memory (transformers' gradient_checkpointing, reentrant form): each decoder layer keeps only its (B, T, E) input for backward and recomputes its activations there, each lm_head chunk recomputes its logits instead of keeping the (N, V) float32 log-softmax, and the forward's freed heap goes back to the OS before backward. Losses, gradients and weights are unchanged (bit-identical in the tests). Costs +9–25 % step time on the 125M DPO step and up to 2× on the tiny preset (measured); peak RSS of that step falls from 2914 to 2540 MB (README, Training memory). Default false. Under bf16 the recomputation runs under the same autocast.")]
     public bool GradientCheckpointing { get; init; }
 
     /// <summary>Where tensors live.</summary>
