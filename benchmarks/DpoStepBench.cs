@@ -75,30 +75,16 @@ static class DpoStepBench
 
     sealed record ChildRun(double StepS, double PeakMb, double RssAtResetMb);
 
-    /// <summary>Measures one variant in a fresh process of this program (<see cref="Child"/>); its last stdout line is the JSON result.</summary>
-    static (double StepS, double PeakMb, double RssAtResetMb) RunChild(string preset, int pairs, string dtype, bool packed, bool checkpointing, int steps, int threads)
-    {
-        var self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot find this program's path to start the child process");
-        var psi = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardError = true };
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(typeof(DpoStepBench).Assembly.Location);
-        foreach (var a in new[] { ChildFlag, preset, $"{pairs}", dtype, $"{packed}", $"{checkpointing}", $"{steps}", $"{threads}" }) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {self}");
-        var stderr = p.StandardError.ReadToEndAsync();
-        var stdout = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0) throw new InvalidOperationException($"dpo step child ({string.Join(' ', psi.ArgumentList)}) failed ({p.ExitCode}):\n{stdout}\n{stderr.Result}");
-        var r = System.Text.Json.JsonSerializer.Deserialize<ChildRun>(stdout.Trim().Split('\n')[^1])!;
-        return (r.StepS, r.PeakMb, r.RssAtResetMb);
-    }
+    /// <summary>Measures one variant in a fresh process of this program (<see cref="Child"/>).</summary>
+    static ChildRun RunChild(string preset, int pairs, string dtype, bool packed, bool checkpointing, int steps, int threads) =>
+        ChildProcess.Run<ChildRun>(ChildFlag, preset, $"{pairs}", dtype, $"{packed}", $"{checkpointing}", $"{steps}", $"{threads}");
 
     /// <summary>Child process: <c>{ChildFlag} PRESET PAIRS DTYPE PACKED CHECKPOINTING STEPS THREADS</c>; prints one JSON line.</summary>
     public static int Child(string[] a)
     {
         torch.set_num_threads(int.Parse(a[7]));
         var dtype = a[3] == "bfloat16" ? ScalarType.BFloat16 : ScalarType.Float32;
-        var (step, peak, reset) = Measure(Presets.Get(a[1]), int.Parse(a[2]), dtype, bool.Parse(a[4]), bool.Parse(a[5]), int.Parse(a[6]));
-        Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new ChildRun(step, peak, reset)));
-        return 0;
+        return ChildProcess.Reply(Measure(Presets.Get(a[1]), int.Parse(a[2]), dtype, bool.Parse(a[4]), bool.Parse(a[5]), int.Parse(a[6])));
     }
 
     /// <summary>The variants each preset and dtype runs: the peer's algorithm and ours, each without and with gradient checkpointing.</summary>
@@ -115,7 +101,7 @@ static class DpoStepBench
     /// Median seconds per step over <paramref name="steps"/> after one warm-up step, the peak RSS (MB) over them, and the
     /// RSS when the peak was reset (after the warm-up and a malloc_trim, as the baseline does).
     /// </summary>
-    static (double StepS, double PeakMb, double RssAtResetMb) Measure(ModelConfig config, int pairs, ScalarType dtype, bool packed, bool checkpointing, int steps)
+    static ChildRun Measure(ModelConfig config, int pairs, ScalarType dtype, bool packed, bool checkpointing, int steps)
     {
         var pairList = Data(config, pairs).Select(p => new TokenPair(p.Prompt, p.Chosen, p.Rejected)).ToList();
         var options = new LossOptions { Beta = Beta };
@@ -169,7 +155,7 @@ static class DpoStepBench
                 times[i] = sw.Elapsed.TotalSeconds;
             }
             Array.Sort(times);
-            return (times[steps / 2], Status("VmHWM:"), rssAtReset);
+            return new ChildRun(times[steps / 2], Status("VmHWM:"), rssAtReset);
         }
         finally
         {
@@ -183,14 +169,8 @@ static class DpoStepBench
         return (c.Sum, r.Sum);
     }
 
-    /// <summary>A kB field of /proc/self/status (VmRSS, VmHWM) in MB.</summary>
-    static double Status(string key)
-    {
-        foreach (var line in File.ReadLines("/proc/self/status"))
-            if (line.StartsWith(key, StringComparison.Ordinal))
-                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0;
-        throw new InvalidOperationException($"{key} not found in /proc/self/status");
-    }
+    /// <summary>A kB field of /proc/self/status (VmRSS, VmHWM) in MB (MiB, as the peer reports).</summary>
+    static double Status(string key) => ChildProcess.StatusKb(key) / 1024.0;
 
     /// <summary>glibc: returns freed heap memory to the OS, so the peak that follows is the step's, not an earlier config's.</summary>
     [DllImport("libc.so.6", EntryPoint = "malloc_trim")]

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Text.Json;
 using Toolkit.Core.Native;
 using Toolkit.Core.Onnx;
 using System.Text.Json.Nodes;
@@ -145,20 +143,8 @@ static class QuantizeBench
 
     sealed record ChildRun(double PrefillTokPerSec, double DecodeTokPerSec, double CpuPerWall, double StartRssMb, double PeakRssMb);
 
-    /// <summary>Runs this program again with <see cref="ChildFlag"/> on <paramref name="folder"/>; parses its last stdout line.</summary>
-    static ChildRun RunChild(string folder)
-    {
-        var self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot find this program's path to start the child process");
-        var psi = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardError = true };
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(typeof(QuantizeBench).Assembly.Location);
-        foreach (var a in new[] { ChildFlag, folder }) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {self}");
-        var stderr = p.StandardError.ReadToEndAsync();
-        var stdout = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0) throw new InvalidOperationException($"decode child on {folder} failed ({p.ExitCode}):\n{stdout}\n{stderr.Result}");
-        return JsonSerializer.Deserialize<ChildRun>(stdout.Trim().Split('\n')[^1])!;
-    }
+    /// <summary>Decodes <paramref name="folder"/> in a fresh process (<see cref="Child"/>).</summary>
+    static ChildRun RunChild(string folder) => ChildProcess.Run<ChildRun>(ChildFlag, folder);
 
     /// <summary>
     /// Child process: <c>{ChildFlag} FOLDER</c>. Decodes FOLDER with <see cref="DecodeBench.Ours"/> and prints, as its last
@@ -170,16 +156,11 @@ static class QuantizeBench
         var start = Status("VmRSS:");
         var ids = DecodeBench.PromptIds(Presets.Get(Preset), PromptTokens);   // every variant is of this preset: same prompt
         var (prefill, decode, _, cpuPerWall) = DecodeBench.Ours(folder, ids, NewTokens);
-        Console.WriteLine(JsonSerializer.Serialize(new ChildRun(prefill, decode, cpuPerWall, start, Status("VmHWM:"))));
-        return 0;
+        return ChildProcess.Reply(new ChildRun(prefill, decode, cpuPerWall, start, Status("VmHWM:")));
     }
 
     /// <summary>A /proc/self/status field in MB (10^6 bytes).</summary>
-    static double Status(string field)
-    {
-        var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith(field, StringComparison.Ordinal));
-        return long.Parse(line[field.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024 / 1e6;
-    }
+    static double Status(string field) => ChildProcess.StatusKb(field) * 1024 / 1e6;
 
     // ---------------------------------------------------------------- Δperplexity per scheme on the tiny preset
 
